@@ -1,0 +1,27 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'test-results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // The pure core must stay free of I/O: it runs in the helper, the CLI and the renderer.
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['fs', 'fs/promises', 'child_process', 'net', 'dgram', 'os', 'path', 'electron', 'dbus-next'].map((name) => ({ name, message: 'shared/ is pure: no I/O, no Node or Electron APIs.' })),
+        patterns: [{ group: ['node:*'], message: 'shared/ is pure: no I/O, no Node or Electron APIs.' }],
+      }],
+      'no-restricted-globals': ['error', 'process', 'require', '__dirname'],
+    },
+  },
+);

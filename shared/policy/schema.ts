@@ -1,0 +1,162 @@
+// The policy document: the one source of truth for what Palisade enforces. The zod schema
+// below is the only definition; the TypeScript types, the validator and the published JSON
+// Schema (docs/policy.schema.json) are all derived from it.
+import { z } from 'zod';
+import { parseNetwork } from '../net/address';
+
+export const POLICY_VERSION = 1;
+
+export const PROFILE_NAMES = ['private', 'public'] as const;
+export const ProfileNameSchema = z.enum(PROFILE_NAMES);
+export type ProfileName = z.infer<typeof ProfileNameSchema>;
+
+/** Ids name apps, rules and networks in the CLI, the UI and nftables rule comments. */
+export const IdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1–64 letters, digits, "_", "." or "-", starting with a letter or digit');
+
+/** Linux interface names (dev_valid_name), minus characters nftables treats as wildcards. */
+export const InterfaceNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,14}$/, 'must be a Linux interface name: 1–15 letters, digits, "_", ".", "+" or "-"');
+
+const AbsolutePathSchema = z
+  .string()
+  .max(4096)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path')
+  .refine((p) => !p.includes('\0'), 'must not contain a NUL byte')
+  .refine((p) => p === '/' || !p.endsWith('/'), 'must name a file, not end with "/"')
+  .refine((p) => !p.split('/').some((seg, i) => i > 0 && (seg === '' || seg === '.' || seg === '..')), 'must be normalised (no "//", "." or ".." segments)');
+
+const PortSchema = z.number().int('must be a whole number').min(1, 'ports start at 1').max(65535, 'ports end at 65535');
+
+export const PortRangeSchema = z
+  .strictObject({ from: PortSchema, to: PortSchema })
+  .refine((r) => r.from <= r.to, { message: '"from" must not be greater than "to"', path: ['to'] });
+export type PortRange = z.infer<typeof PortRangeSchema>;
+
+/** An IPv4/IPv6 network in CIDR form, or a single address. */
+export const RemoteNetworkSchema = z.string().superRefine((text, ctx) => {
+  try {
+    parseNetwork(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+const ProfileListSchema = z
+  .array(ProfileNameSchema)
+  .refine((list) => new Set(list).size === list.length, 'lists a profile twice');
+
+const DateTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date and time, like 2026-11-21T18:00:00Z' });
+
+function profileSettingsSchema(answerPingByDefault: boolean) {
+  return z.strictObject({
+    enabled: z.boolean().default(true).describe('The firewall is on for this profile.'),
+    stealth: z.boolean().default(true).describe('Closed ports stay silent: no TCP reset, no ICMP port unreachable.'),
+    shieldsUp: z.boolean().default(false).describe('Block all incoming connections, including allowed apps.'),
+    answerPing: z.boolean().default(answerPingByDefault).describe('Answer ICMP/ICMPv6 echo requests.'),
+    defaultInbound: z.enum(['block', 'allow']).default('block').describe('What happens to inbound traffic no rule allows.'),
+    defaultOutbound: z.enum(['allow', 'block']).default('allow').describe('What happens to outbound traffic no rule decides.'),
+    notify: z.boolean().default(true).describe('Ask when an app with no rule starts listening.'),
+  });
+}
+
+export const ProfileSettingsSchema = profileSettingsSchema(false);
+export type ProfileSettings = z.infer<typeof ProfileSettingsSchema>;
+
+/**
+ * What identifies an app across updates and relaunches. Interpreted programs are known by
+ * their script, Flatpak and Snap apps by their ids, AppImages by name (the mount path changes
+ * every launch).
+ */
+export const AppIdentitySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('executable'), path: AbsolutePathSchema }),
+  z.strictObject({ kind: z.literal('script'), interpreter: AbsolutePathSchema, script: AbsolutePathSchema }),
+  z.strictObject({
+    kind: z.literal('flatpak'),
+    appId: z.string().max(255).regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*){2,}$/, 'must be a Flatpak application id like org.example.App'),
+  }),
+  z.strictObject({
+    kind: z.literal('snap'),
+    name: z.string().regex(/^(?=.*[a-z])[a-z0-9](?:-?[a-z0-9])*$/, 'must be a snap name: lowercase letters, digits and single hyphens').max(40),
+  }),
+  z.strictObject({
+    kind: z.literal('appimage'),
+    name: z.string().min(1).max(255).regex(/^[^/\0]+$/, 'must be a file name without "/"'),
+  }),
+], { error: 'must be an app identity with "kind" one of executable, script, flatpak, snap, appimage' });
+export type AppIdentity = z.infer<typeof AppIdentitySchema>;
+
+export const RuleActionSchema = z.enum(['allow', 'block']);
+export type RuleAction = z.infer<typeof RuleActionSchema>;
+
+export const AppRuleSchema = z.strictObject({
+  id: IdSchema,
+  name: z.string().max(128).optional().describe('Display name; defaults to one derived from the identity.'),
+  identity: AppIdentitySchema,
+  action: RuleActionSchema.describe('allow: the app may accept connections on the listed profiles; block: never.'),
+  profiles: ProfileListSchema.describe('Profiles the rule applies to; an allow rule with none stays listed, unchecked.'),
+});
+export type AppRule = z.infer<typeof AppRuleSchema>;
+
+export const ProtocolSchema = z.enum(['tcp', 'udp', 'both']);
+export type RuleProtocol = z.infer<typeof ProtocolSchema>;
+
+export const PortRuleSchema = z
+  .strictObject({
+    id: IdSchema,
+    enabled: z.boolean().default(true),
+    action: RuleActionSchema,
+    protocol: ProtocolSchema,
+    ports: PortRangeSchema,
+    profiles: ProfileListSchema.refine((l) => l.length > 0, 'names no profile; list at least one'),
+    remote: z.array(RemoteNetworkSchema).max(256).default([]).describe('Remote networks the rule applies to; empty means any.'),
+    alwaysOpen: z.boolean().default(false).describe('Accept even when nothing listens (the kernel then answers for the port). Default: only while a program listens.'),
+    expires: DateTimeSchema.optional().describe('The rule stops applying at this time.'),
+    comment: z.string().max(256).optional(),
+  })
+  .refine((r) => !(r.alwaysOpen && r.action === 'block'), { message: '"alwaysOpen" only applies to allow rules', path: ['alwaysOpen'] });
+export type PortRule = z.infer<typeof PortRuleSchema>;
+
+const MacSchema = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'must be a MAC address in lowercase, like 52:54:00:12:34:56');
+
+export const NetworkIdentitySchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('networkmanager'),
+    uuid: z.uuid('must be a NetworkManager connection UUID'),
+    ssid: z.string().max(32).optional(),
+    bssid: MacSchema.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('gateway'),
+    address: z.union([z.ipv4(), z.ipv6()], { error: 'must be the gateway IPv4 or IPv6 address' }),
+    mac: MacSchema,
+  }),
+], { error: 'must be a network identity with "kind" networkmanager or gateway' });
+export type NetworkIdentity = z.infer<typeof NetworkIdentitySchema>;
+
+export const KnownNetworkSchema = z.strictObject({
+  name: z.string().min(1).max(128),
+  identity: NetworkIdentitySchema,
+  profile: ProfileNameSchema,
+  firstSeen: DateTimeSchema.optional(),
+  lastSeen: DateTimeSchema.optional(),
+});
+export type KnownNetwork = z.infer<typeof KnownNetworkSchema>;
+
+export const PolicySchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(POLICY_VERSION, { error: `unsupported policy version; this Palisade reads version ${POLICY_VERSION}` }),
+  profiles: z.strictObject({
+    private: profileSettingsSchema(true).prefault({}),
+    public: profileSettingsSchema(false).prefault({}),
+  }).prefault({}),
+  apps: z.array(AppRuleSchema).default([]),
+  portRules: z.array(PortRuleSchema).default([]),
+  networks: z.array(KnownNetworkSchema).default([]),
+  interfaces: z.record(InterfaceNameSchema, ProfileNameSchema).default({}).describe('Interfaces pinned to a profile, whatever network they join.'),
+});
+export type Policy = z.infer<typeof PolicySchema>;
+/** A policy as written in a file: defaults may be left out. */
+export type PolicyInput = z.input<typeof PolicySchema>;
