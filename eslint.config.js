@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'test-results/'] },
+  { ignores: ['node_modules/', 'dist/', 'test-results/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -12,6 +12,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
+  },
+  {
+    // Plain CommonJS programs run as-is by Node (lab listeners, launchers).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     // The pure core must stay free of I/O: it runs in the helper, the CLI and the renderer.

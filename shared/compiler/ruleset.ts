@@ -12,6 +12,7 @@
 //   output ─ established / lo ─ oifname vmap @iface_out ─→ out_<p>: default outbound
 import { PROFILE_NAMES, type Policy, type PortRule, type ProfileName, type ProfileSettings } from '../policy/schema';
 import { InterfaceNameSchema } from '../policy/schema';
+import { parseNetwork } from '../net/address';
 import { activePortRules } from '../policy/rules';
 import { normalisePortKeys, type AppPortSets, type PortKey, type RuntimeState } from '../runtime/state';
 import {
@@ -20,7 +21,6 @@ import {
   type NftCommand, type NftDocument, type NftExpression, type NftStatement,
 } from '../nft/json';
 import { BASE_CHAINS, INTERFACE_MAPS, TABLE_FAMILY, TABLE_NAME, appPortSets, profileChains, ruleComment } from './layout';
-import { mergePortRanges, minimalNetworks } from './intervals';
 
 const table = { family: TABLE_FAMILY, table: TABLE_NAME } as const;
 
@@ -37,8 +37,9 @@ const ESSENTIAL_ICMPV6_OUT = [
   'nd-router-solicit', 'nd-neighbor-solicit', 'nd-neighbor-advert',
 ] as const;
 
-/** Kernel-generated port-unreachable quotes the offending header: the inner destination port
- *  sits 8 (ICMP) + 20 (IPv4) or 8 + 40 (IPv6) bytes into the ICMP message. */
+/** A kernel-generated port unreachable quotes the offending packet after the 8-byte ICMP header:
+ *  the inner IPv4 (20 bytes) or IPv6 (40 bytes) header, then the UDP source and destination port.
+ *  The destination port thus starts 30 or 50 bytes, i.e. 240 or 400 bits, into the ICMP message. */
 const QUOTED_DPORT_BITS = { ipv4: 240, ipv6: 400 } as const;
 
 export class CompileError extends Error {
@@ -70,13 +71,17 @@ const l4protoIs = (protocols: readonly ('tcp' | 'udp')[]) => match(meta('l4proto
 const portsMatch = (field: 'dport' | 'sport', from: number, to: number, protocol = 'th') =>
   match(payload(protocol, field), from === to ? from : range(from, to));
 
-/** Match prefixes of a port rule: one list per address family it is limited to (or one for any). */
+/**
+ * Match prefixes of a port rule: one list per address family it is limited to (or one for any).
+ * Overlapping networks and ranges go to nft as they are: it merges the members of anonymous
+ * interval sets itself (checked by test/kernel/compile-check.test.ts, which generates overlaps).
+ */
 function portRuleSelectors(r: PortRule): NftStatement[][] {
   const base = [l4protoIs(r.protocol === 'both' ? ['tcp', 'udp'] : [r.protocol]), portsMatch('dport', r.ports.from, r.ports.to)];
   if (r.remote.length === 0) return [base];
   const selectors: NftStatement[][] = [];
   for (const [family, proto] of [[4, 'ip'], [6, 'ip6']] as const) {
-    const nets = minimalNetworks(r.remote, family);
+    const nets = r.remote.map(parseNetwork).filter((n) => n.family === family);
     if (nets.length === 0) continue;
     const elems = nets.map((n) => (n.prefixLength === (family === 4 ? 32 : 128) ? n.address : prefix(n.address, n.prefixLength)));
     selectors.push([...base, match(payload(proto, 'saddr'), oneOrSet(elems))]);
@@ -149,7 +154,7 @@ function profilePostroutingChain(p: ProfileName, s: ProfileSettings, rules: Port
   const cmds: NftCommand[] = [chainCmd(c)];
   if (!s.enabled || !s.stealth) return cmds;
   const alwaysOpen = rules.filter((r) => r.action === 'allow' && r.alwaysOpen);
-  const portsFor = (proto: 'tcp' | 'udp') => mergePortRanges(alwaysOpen.filter((r) => r.protocol === proto || r.protocol === 'both').map((r) => r.ports));
+  const portsFor = (proto: 'tcp' | 'udp') => alwaysOpen.filter((r) => r.protocol === proto || r.protocol === 'both').map((r) => r.ports);
   const asSet = (ranges: { from: number; to: number }[]) => anonymousSet(ranges.map((r) => (r.from === r.to ? r.from : range(r.from, r.to))));
   const tcp = portsFor('tcp');
   if (tcp.length) {

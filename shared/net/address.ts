@@ -15,7 +15,9 @@ function familyOf(addr: ipaddr.IPv4 | ipaddr.IPv6): IpFamily {
   return addr.kind() === 'ipv4' ? 4 : 6;
 }
 
+/** A plain IPv4 (four-part decimal) or IPv6 address; no zone id (`%eth0`), which nftables cannot match. */
 export function isIpAddress(text: string): boolean {
+  if (text.includes('%')) return false;
   return ipaddr.isValid(text) && (ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text));
 }
 
@@ -41,8 +43,9 @@ export function parseNetwork(text: string): Network {
   }
   let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
   try {
-    // ipaddr.js also reads shorthand like `10/8`; only full addresses are accepted here.
-    if (!isIpAddress(text.slice(0, text.indexOf('/')))) throw new Error('not an address');
+    // ipaddr.js also reads shorthand like `10/8` and prefixes like `/08`; only the plain form is accepted.
+    const slash = text.indexOf('/');
+    if (!isIpAddress(text.slice(0, slash)) || !/^(0|[1-9]\d{0,2})$/.test(text.slice(slash + 1))) throw new Error('not a network');
     parsed = ipaddr.parseCIDR(text);
   } catch {
     throw new Error(`"${text}" is not a network in CIDR form (like 192.168.1.0/24 or fd00::/8)`);

@@ -40,5 +40,5 @@ export function appDisplayName(identity: AppIdentity): string {
 
 /** The id a known network goes by in the CLI and UI: `nm:<uuid>` or `gw:<ip>@<mac>`. */
 export function networkKey(identity: NetworkIdentity): string {
-  return identity.kind === 'networkmanager' ? `nm:${identity.uuid}` : `gw:${canonicalAddress(identity.address)}@${identity.mac}`;
+  return identity.kind === 'networkmanager' ? `nm:${identity.uuid.toLowerCase()}` : `gw:${canonicalAddress(identity.address)}@${identity.mac}`;
 }

@@ -20,13 +20,19 @@ export const InterfaceNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,14}$/, 'must be a Linux interface name: 1–15 letters, digits, "_", ".", "+" or "-"');
 
-const AbsolutePathSchema = z
-  .string()
-  .max(4096)
-  .refine((p) => p.startsWith('/'), 'must be an absolute path')
-  .refine((p) => !p.includes('\0'), 'must not contain a NUL byte')
-  .refine((p) => p === '/' || !p.endsWith('/'), 'must name a file, not end with "/"')
-  .refine((p) => !p.split('/').some((seg, i) => i > 0 && (seg === '' || seg === '.' || seg === '..')), 'must be normalised (no "//", "." or ".." segments)');
+/** The first thing wrong with a path to a program or script, or null. */
+function absolutePathProblem(p: string): string | null {
+  if (!p.startsWith('/')) return 'must be an absolute path';
+  if (p.includes('\0')) return 'must not contain a NUL byte';
+  if (p.endsWith('/')) return 'must name a file, not end with "/"';
+  if (p.split('/').slice(1).some((seg) => seg === '' || seg === '.' || seg === '..')) return 'must be normalised (no "//", "." or ".." segments)';
+  return null;
+}
+
+const AbsolutePathSchema = z.string().max(4096).superRefine((p, ctx) => {
+  const problem = absolutePathProblem(p);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const PortSchema = z.number().int('must be a whole number').min(1, 'ports start at 1').max(65535, 'ports end at 65535');
 
@@ -83,7 +89,7 @@ export const AppIdentitySchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('appimage'),
-    name: z.string().min(1).max(255).regex(/^[^/\0]+$/, 'must be a file name without "/"'),
+    name: z.string().min(1).max(255).regex(/^[^/\0]+$/, 'must be a file name, without "/" or NUL'),
   }),
 ], { error: 'must be an app identity with "kind" one of executable, script, flatpak, snap, appimage' });
 export type AppIdentity = z.infer<typeof AppIdentitySchema>;
@@ -110,7 +116,7 @@ export const PortRuleSchema = z
     action: RuleActionSchema,
     protocol: ProtocolSchema,
     ports: PortRangeSchema,
-    profiles: ProfileListSchema.refine((l) => l.length > 0, 'names no profile; list at least one'),
+    profiles: ProfileListSchema.min(1, 'names no profile; list at least one'),
     remote: z.array(RemoteNetworkSchema).max(256).default([]).describe('Remote networks the rule applies to; empty means any.'),
     alwaysOpen: z.boolean().default(false).describe('Accept even when nothing listens (the kernel then answers for the port). Default: only while a program listens.'),
     expires: DateTimeSchema.optional().describe('The rule stops applying at this time.'),
@@ -147,7 +153,11 @@ export type KnownNetwork = z.infer<typeof KnownNetworkSchema>;
 
 export const PolicySchema = z.strictObject({
   $schema: z.string().optional(),
-  version: z.literal(POLICY_VERSION, { error: `unsupported policy version; this Palisade reads version ${POLICY_VERSION}` }),
+  version: z.literal(POLICY_VERSION, {
+    error: (issue) => (issue.input === undefined
+      ? `required: the policy format version (${POLICY_VERSION})`
+      : `unsupported policy version; this Palisade reads version ${POLICY_VERSION}`),
+  }),
   profiles: z.strictObject({
     private: profileSettingsSchema(true).prefault({}),
     public: profileSettingsSchema(false).prefault({}),

@@ -1,7 +1,7 @@
 // Validation at every boundary: policy files, D-Bus and IPC payloads all come through here.
 // A refused document lists every offending path with its reason; nothing is partially taken.
 import type { z } from 'zod';
-import { PolicySchema, type Policy } from './schema';
+import { AppIdentitySchema, NetworkIdentitySchema, PolicySchema, type Policy } from './schema';
 import { appKey, networkKey } from './identity';
 
 export interface ValidationIssue {
@@ -39,30 +39,39 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message.replace(/^Invalid (input|option): /, '').replace(/"\|"/g, '", "');
 }
 
-/** Rules the JSON Schema cannot express: ids and identities must be unique across the document. */
-function crossReferenceIssues(policy: Policy): ValidationIssue[] {
+const asArray = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+const field = (x: unknown, key: string): unknown => (x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[key] : undefined);
+
+/**
+ * Rules the JSON Schema cannot express: ids and identities must be unique across the document.
+ * Works on the raw input too, so a document with other errors still gets these reported.
+ */
+function crossReferenceIssues(input: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const ids = new Map<string, string>();
-  const claimId = (id: string, path: string) => {
+  const claimId = (id: unknown, path: string) => {
+    if (typeof id !== 'string') return;
     const first = ids.get(id);
     if (first) issues.push({ path, message: `id "${id}" is already used by ${first}` });
-    else ids.set(id, path);
+    else ids.set(id, path.replace(/\.id$/, ''));
+  };
+  const claimKey = (seen: Map<string, string>, key: string | null, path: string, duplicate: (first: string) => string) => {
+    if (key === null) return;
+    const first = seen.get(key);
+    if (first) issues.push({ path, message: duplicate(first) });
+    else seen.set(key, path.replace(/\.identity$/, ''));
   };
   const appKeys = new Map<string, string>();
-  policy.apps.forEach((app, i) => {
-    claimId(app.id, `apps[${i}]`);
-    const key = appKey(app.identity);
-    const first = appKeys.get(key);
-    if (first) issues.push({ path: `apps[${i}].identity`, message: `the same app is already listed as ${first}; an app has one entry` });
-    else appKeys.set(key, `apps[${i}]`);
+  asArray(field(input, 'apps')).forEach((app, i) => {
+    claimId(field(app, 'id'), `apps[${i}].id`);
+    const identity = AppIdentitySchema.safeParse(field(app, 'identity'));
+    claimKey(appKeys, identity.success ? appKey(identity.data) : null, `apps[${i}].identity`, (first) => `the same app is already listed as ${first}; an app has one entry`);
   });
-  policy.portRules.forEach((rule, i) => claimId(rule.id, `portRules[${i}].id`));
-  const nets = new Map<string, string>();
-  policy.networks.forEach((net, i) => {
-    const key = networkKey(net.identity);
-    const first = nets.get(key);
-    if (first) issues.push({ path: `networks[${i}].identity`, message: `the same network is already listed as ${first}` });
-    else nets.set(key, `networks[${i}]`);
+  asArray(field(input, 'portRules')).forEach((rule, i) => claimId(field(rule, 'id'), `portRules[${i}].id`));
+  const networks = new Map<string, string>();
+  asArray(field(input, 'networks')).forEach((net, i) => {
+    const identity = NetworkIdentitySchema.safeParse(field(net, 'identity'));
+    claimKey(networks, identity.success ? networkKey(identity.data) : null, `networks[${i}].identity`, (first) => `the same network is already listed as ${first}`);
   });
   return issues;
 }
@@ -70,11 +79,10 @@ function crossReferenceIssues(policy: Policy): ValidationIssue[] {
 /** Validates an untrusted value (parsed JSON) and fills in defaults. */
 export function validatePolicy(input: unknown): ValidationResult<Policy> {
   const parsed = PolicySchema.safeParse(input);
-  if (!parsed.success) {
-    return { ok: false, issues: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issueMessage(issue) })) };
-  }
-  const issues = crossReferenceIssues(parsed.data);
-  return issues.length ? { ok: false, issues } : { ok: true, value: parsed.data };
+  const issues = parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issueMessage(issue) }));
+  issues.push(...crossReferenceIssues(input));
+  if (issues.length || !parsed.success) return { ok: false, issues };
+  return { ok: true, value: parsed.data };
 }
 
 /** Like validatePolicy, but throws PolicyValidationError listing every issue. */

@@ -35,7 +35,7 @@ export function emptyRuntime(): RuntimeState {
   return { interfaces: {}, appPorts: emptyAppPorts() };
 }
 
-export function profileOfInterface(runtime: RuntimeState, iface: string): ProfileName {
+export function profileOfInterface(runtime: Pick<RuntimeState, 'interfaces'>, iface: string): ProfileName {
   return runtime.interfaces[iface] ?? FALLBACK_PROFILE;
 }
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The two commands a newcomer needs. Both set up what is missing first:
+#   sudo ./dev.sh app    run Palisade (today: the engine in an isolated lab, see README)
+#   sudo ./dev.sh test   run every test suite
+# Setup = Debian packages (nftables, nmap, iproute2, …) via apt-get, then `npm ci` when
+# node_modules does not match package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(nftables nmap iproute2 iputils-ping conntrack procps util-linux)
+# command → package, to find what is missing without asking dpkg about every package.
+declare -A PROVIDES=([nft]=nftables [nmap]=nmap [ip]=iproute2 [ping]=iputils-ping [conntrack]=conntrack [ps]=procps [unshare]=util-linux)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+setup() {
+  local missing=()
+  for cmd in "${!PROVIDES[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("${PROVIDES[$cmd]}")
+  done
+  if [ "${#missing[@]}" -gt 0 ] || [ "${FORCE_APT:-0}" = 1 ]; then
+    echo "Installing Debian packages: ${APT_PACKAGES[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}"
+  fi
+  # npm ci only when node_modules was not installed from this exact package-lock.json.
+  local lock_hash
+  lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ "$(cat node_modules/.installed-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
+    npm ci --no-audit --no-fund
+    echo "$lock_hash" > node_modules/.installed-lock-hash
+  fi
+}
+
+case "${1:-}" in
+  app) setup; exec npm run --silent demo ;;
+  test) setup; exec npm test ;;
+  setup) setup ;;
+  *) echo "usage: $0 app|test|setup" >&2; exit 2 ;;
+esac

@@ -1,0 +1,113 @@
+// The nftables adapter: the only code that runs `nft`. Every change is checked with `nft -c`
+// first and then applied as one JSON transaction; nft's own error text reaches the caller, and
+// a document that fails the check is never applied.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NftDocument } from '../../shared/nft/json';
+import { TABLE_FAMILY, TABLE_NAME } from '../../shared/compiler/layout';
+
+export class NftError extends Error {
+  constructor(readonly operation: 'check' | 'apply' | 'list' | 'remove', readonly nftMessage: string, readonly exitCode: number | null) {
+    super(`nft ${operation} failed: ${nftMessage.trim() || `exit code ${exitCode}`}`);
+    this.name = 'NftError';
+  }
+}
+
+export interface NftAdapterOptions {
+  /** The command that runs nft, e.g. `['nft']` or `['ip', 'netns', 'exec', 'ns1', 'nft']`. */
+  command?: readonly string[];
+  timeoutMs?: number;
+}
+
+/** A listing as `nft -j list` returns it: metainfo, then one object per table/chain/set/map/rule. */
+export type NftListing = { nftables: Record<string, unknown>[] };
+
+export class NftAdapter {
+  private readonly command: readonly string[];
+  private readonly timeoutMs: number;
+
+  constructor(opts: NftAdapterOptions = {}) {
+    this.command = opts.command ?? ['nft'];
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  /**
+   * nft reads `-f -` by opening /dev/stdin, which fails on the socket pairs Node uses for a
+   * child's stdio, and one argument is capped at 128 KiB; so a transaction goes through a
+   * private file that lives only for the call.
+   */
+  private async withDocumentFile<T>(doc: NftDocument, body: (path: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(tmpdir(), 'palisade-nft-'));
+    try {
+      const path = join(dir, 'transaction.json');
+      await writeFile(path, JSON.stringify(doc), { mode: 0o600 });
+      return await body(path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const [file, ...prefix] = this.command;
+    if (!file) throw new Error('empty nft command');
+    return new Promise((resolve, reject) => {
+      const child = spawn(file, [...prefix, ...args], { stdio: ['pipe', 'pipe', 'pipe'], timeout: this.timeoutMs });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end();
+    });
+  }
+
+  /** Asks the kernel whether the transaction would be accepted, without committing it. */
+  async check(doc: NftDocument): Promise<void> {
+    await this.withDocumentFile(doc, async (path) => {
+      const res = await this.run(['-c', '-j', '-f', path]);
+      if (res.code !== 0) throw new NftError('check', res.stderr, res.code);
+    });
+  }
+
+  /** Checks, then commits the transaction atomically. */
+  async apply(doc: NftDocument): Promise<void> {
+    await this.withDocumentFile(doc, async (path) => {
+      const checked = await this.run(['-c', '-j', '-f', path]);
+      if (checked.code !== 0) throw new NftError('check', checked.stderr, checked.code);
+      const applied = await this.run(['-j', '-f', path]);
+      if (applied.code !== 0) throw new NftError('apply', applied.stderr, applied.code);
+    });
+  }
+
+  /** Palisade's table as the kernel holds it, or null when there is none. */
+  async readTable(): Promise<NftListing | null> {
+    const res = await this.run(['-j', 'list', 'table', TABLE_FAMILY, TABLE_NAME]);
+    if (res.code !== 0) {
+      if (/No such file or directory/.test(res.stderr)) return null;
+      throw new NftError('list', res.stderr, res.code);
+    }
+    return JSON.parse(res.stdout) as NftListing;
+  }
+
+  /** The table in nft's text syntax, for people to read (`palisade ruleset`). */
+  async readTableText(): Promise<string | null> {
+    const res = await this.run(['list', 'table', TABLE_FAMILY, TABLE_NAME]);
+    if (res.code !== 0) {
+      if (/No such file or directory/.test(res.stderr)) return null;
+      throw new NftError('list', res.stderr, res.code);
+    }
+    return res.stdout;
+  }
+
+  /** Removes Palisade's table, if present; nothing else. */
+  async removeTable(): Promise<void> {
+    const table = { family: TABLE_FAMILY, name: TABLE_NAME };
+    await this.withDocumentFile({ nftables: [{ add: { table } }, { delete: { table } }] }, async (path) => {
+      const res = await this.run(['-j', '-f', path]);
+      if (res.code !== 0) throw new NftError('remove', res.stderr, res.code);
+    });
+  }
+}

@@ -1,0 +1,117 @@
+// The nftables adapter against a real kernel, inside a lab namespace.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../shared/policy/validate';
+import { compileAppPortsUpdate, compileInterfaceUpdate, compileRuleset } from '../../shared/compiler/ruleset';
+import { emptyRuntime, type RuntimeState } from '../../shared/runtime/state';
+import { nftDocument, type NftDocument } from '../../shared/nft/json';
+import { NftAdapter, NftError, type NftListing } from '../../electron/helper/nft';
+import { Lab } from '../lab/lab';
+
+let lab: Lab;
+let nft: NftAdapter;
+
+beforeAll(async () => {
+  lab = await Lab.create({ links: 1 });
+  nft = new NftAdapter({ command: lab.inNamespace('host', ['nft']) });
+});
+afterAll(async () => { await lab?.destroy(); });
+
+const policy = parsePolicy({
+  version: 1,
+  portRules: [{ id: 'ssh', action: 'allow', protocol: 'tcp', ports: { from: 22, to: 22 }, profiles: ['private'] }],
+});
+const runtime = (): RuntimeState => ({ ...emptyRuntime(), interfaces: { h0: 'private' } });
+
+const objects = (listing: NftListing | null, kind: string) => (listing?.nftables ?? []).filter((o) => kind in o).map((o) => o[kind] as Record<string, unknown>);
+const ruleHandles = (listing: NftListing | null) => objects(listing, 'rule').map((r) => `${String(r.chain)}#${String(r.handle)}`);
+
+describe('NftAdapter', () => {
+  it('reads back nothing before anything is applied, and removing nothing is fine', async () => {
+    await nft.removeTable();
+    expect(await nft.readTable()).toBeNull();
+    expect(await nft.readTableText()).toBeNull();
+  });
+
+  it('a check alone commits nothing', async () => {
+    await nft.check(compileRuleset(policy, runtime()));
+    expect(await nft.readTable()).toBeNull();
+  });
+
+  it('applies a ruleset and reads it back', async () => {
+    await nft.apply(compileRuleset(policy, runtime()));
+    const listing = await nft.readTable();
+    const chains = objects(listing, 'chain').map((c) => c.name);
+    expect(chains).toEqual(expect.arrayContaining(['input', 'output', 'postrouting', 'in_private', 'in_public', 'deny_private', 'deny_public']));
+    const map = objects(listing, 'map').find((m) => m.name === 'iface_in');
+    expect(map?.elem).toEqual([['h0', { goto: { target: 'in_private' } }]]);
+    expect(await nft.readTableText()).toContain('comment "palisade:port:ssh"');
+  });
+
+  it('applying the same document twice leaves the same table', async () => {
+    const doc = compileRuleset(policy, runtime());
+    await nft.apply(doc);
+    const first = await nft.readTableText();
+    await nft.apply(doc);
+    expect(await nft.readTableText()).toBe(first);
+  });
+
+  it('refuses a bad transaction with nft\'s message and leaves the kernel as it was', async () => {
+    await nft.apply(compileRuleset(policy, runtime()));
+    const before = await nft.readTableText();
+    const good = compileRuleset(parsePolicy({ version: 1, profiles: { private: { stealth: false } } }), runtime());
+    const bad: NftDocument = nftDocument([
+      ...good.nftables.slice(1),
+      { add: { rule: { family: 'inet', table: 'palisade', chain: 'in_private', expr: [{ jump: { target: 'missing_chain' } }] } } },
+    ] as NftDocument['nftables']);
+    const err = await nft.apply(bad).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NftError);
+    expect((err as NftError).operation).toBe('check');
+    expect((err as NftError).message).toMatch(/nft check failed: .*Error/s);
+    expect(await nft.readTableText()).toBe(before);
+  });
+
+  it('profile switches and app openings change elements only: every rule keeps its handle', async () => {
+    await nft.apply(compileRuleset(policy, runtime()));
+    const before = await nft.readTable();
+    await nft.apply(compileInterfaceUpdate({ interfaces: { h0: 'public', h9: 'private' } }));
+    const ports = emptyRuntime().appPorts;
+    ports.public.allow = [{ protocol: 'tcp', port: 8080 }, { protocol: 'udp', port: 5353 }];
+    ports.private.block = [{ protocol: 'tcp', port: 4444 }];
+    await nft.apply(compileAppPortsUpdate(ports));
+    const after = await nft.readTable();
+    expect(ruleHandles(after)).toEqual(ruleHandles(before));
+    expect(objects(after, 'map').find((m) => m.name === 'iface_in')?.elem).toEqual([
+      ['h0', { goto: { target: 'in_public' } }],
+      ['h9', { goto: { target: 'in_private' } }],
+    ]);
+    expect(objects(after, 'set').find((s) => s.name === 'public_app_allow')?.elem).toEqual([{ concat: ['tcp', 8080] }, { concat: ['udp', 5353] }]);
+    expect(objects(after, 'set').find((s) => s.name === 'private_app_block')?.elem).toEqual([{ concat: ['tcp', 4444] }]);
+    await nft.apply(compileAppPortsUpdate(emptyRuntime().appPorts));
+    expect(objects(await nft.readTable(), 'set').find((s) => s.name === 'public_app_allow')?.elem).toBeUndefined();
+  });
+
+  it('removes its table', async () => {
+    await nft.apply(compileRuleset(policy, runtime()));
+    await nft.removeTable();
+    expect(await nft.readTable()).toBeNull();
+  });
+});
+
+describe('what the compiler leaves to nft', () => {
+  it('nft merges overlapping networks and port ranges in anonymous sets', async () => {
+    const overlapping = parsePolicy({
+      version: 1,
+      profiles: { private: { stealth: true } },
+      portRules: [
+        { id: 'a', action: 'allow', protocol: 'both', ports: { from: 8000, to: 8010 }, profiles: ['private'], alwaysOpen: true },
+        { id: 'b', action: 'allow', protocol: 'tcp', ports: { from: 8005, to: 8020 }, profiles: ['private'], alwaysOpen: true },
+        { id: 'c', action: 'allow', protocol: 'tcp', ports: { from: 22, to: 22 }, profiles: ['private'], remote: ['10.1.0.0/16', '10.0.0.0/8', '10.1.2.3', 'fd00::/8', 'fd00:1::/32'] },
+      ],
+    });
+    await nft.apply(compileRuleset(overlapping, runtime()));
+    const text = await nft.readTableText();
+    expect(text).toContain('ip saddr { 10.0.0.0/8 }');
+    expect(text).toContain('ip6 saddr { fd00::/8 }');
+    expect(text).toContain('tcp sport { 8000-8020 }');
+  });
+});
