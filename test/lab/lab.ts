@@ -3,6 +3,7 @@
 // Every lab removes what it made — on destroy(), on process exit, on SIGINT/SIGTERM — and
 // labs left by a killed run are reaped by the next one (their owner pid is in the name).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { run, type CommandResult } from './command';
@@ -55,12 +56,13 @@ function installExitHooks(): void {
   }
 }
 
+/** A process exists and is not a zombie (a killed process can linger as one until reaped). */
 function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 
