@@ -2,9 +2,9 @@
 // would report for each port, and whether ping is answered. It follows the compiled chain
 // (shared/compiler/ruleset.ts) step by step, in the same order, but reasons about sockets
 // instead of packets, so the UI can say "what others see" without sending a probe.
-import type { Policy, PortRule, ProfileName } from '../policy/schema';
+import { PROFILE_NAMES, type Policy, type PortRule, type ProfileName } from '../policy/schema';
 import { activePortRules, ruleProtocols } from '../policy/rules';
-import { canonicalAddress, ipFamily, isUnspecifiedAddress, networkContains, parseNetwork, unmapAddress, type IpFamily } from '../net/address';
+import { canonicalAddress, ipFamily, isUnspecifiedAddress, networkContains, parseNetwork, unmapAddress } from '../net/address';
 import { profileOfInterface, type RuntimeState, type TransportProtocol } from '../runtime/state';
 import { appOpenings, isLoopbackOnly, type ListeningSocket } from '../runtime/sockets';
 
@@ -32,6 +32,7 @@ export interface PortPrediction {
   profile: ProfileName;
 }
 
+/** Inputs to a prediction. Read as a snapshot: build a new context when any of them changes. */
 export interface ExposureContext {
   policy: Policy;
   runtime: Pick<RuntimeState, 'interfaces' | 'now'>;
@@ -63,19 +64,51 @@ export function socketReceives(sock: ListeningSocket, protocol: TransportProtoco
   return canonicalAddress(bound) === canonicalAddress(unmapAddress(target.address));
 }
 
-function ruleAppliesToSource(rule: PortRule, family: IpFamily, source: string | undefined): boolean {
-  if (rule.remote.length === 0) return true;
-  if (source === undefined || ipFamily(source) !== family) return false;
-  return rule.remote.some((net) => networkContains(parseNetwork(net), source));
+/** What every prediction from one context needs, worked out once: a whole exposure view asks
+ *  about every listening port, so per-call scans of all sockets would be quadratic. */
+interface PreparedContext {
+  socketsByPort: Map<string, ListeningSocket[]>;
+  openings: Record<ProfileName, { allow: Set<string>; block: Set<string> }>;
+  activeRules: Map<ProfileName, PortRule[]>;
+  sourceInRule: Map<string, boolean>;
+}
+
+const preparedContexts = new WeakMap<ExposureContext, PreparedContext>();
+const portKey = (protocol: TransportProtocol, port: number) => `${protocol}/${port}`;
+
+function prepare(ctx: ExposureContext): PreparedContext {
+  const cached = preparedContexts.get(ctx);
+  if (cached) return cached;
+  const socketsByPort = new Map<string, ListeningSocket[]>();
+  for (const s of ctx.sockets) {
+    const key = portKey(s.protocol, s.port);
+    socketsByPort.set(key, [...(socketsByPort.get(key) ?? []), s]);
+  }
+  const found = appOpenings(ctx.policy, ctx.sockets);
+  const asKeys = (list: { protocol: TransportProtocol; port: number }[]) => new Set(list.map((k) => portKey(k.protocol, k.port)));
+  const openings = {
+    private: { allow: asKeys(found.private.allow), block: asKeys(found.private.block) },
+    public: { allow: asKeys(found.public.allow), block: asKeys(found.public.block) },
+  };
+  const activeRules = new Map(PROFILE_NAMES.map((p) => [p, activePortRules(ctx.policy, p, ctx.runtime.now)] as const));
+  // Rules limited to remote networks apply only when the scanner is inside one of them.
+  const { source } = ctx;
+  const sourceInside = (net: string) => source !== undefined && networkContains(parseNetwork(net), source);
+  const sourceInRule = new Map(ctx.policy.portRules.map((r) => [r.id, r.remote.length === 0 || r.remote.some(sourceInside)]));
+  const prepared = { socketsByPort, openings, activeRules, sourceInRule };
+  preparedContexts.set(ctx, prepared);
+  return prepared;
 }
 
 const answeredOpen = (protocol: TransportProtocol): ScanState => (protocol === 'tcp' ? 'open' : 'open|filtered');
 const unanswered = (protocol: TransportProtocol): ScanState => (protocol === 'tcp' ? 'filtered' : 'open|filtered');
 
 export function predictPort(ctx: ExposureContext, target: ProbeTarget, protocol: TransportProtocol, port: number): PortPrediction {
+  const prep = prepare(ctx);
   const profile = profileOfInterface(ctx.runtime, target.interface);
   const settings = ctx.policy.profiles[profile];
-  const listening = ctx.sockets.some((s) => socketReceives(s, protocol, target, port));
+  const key = portKey(protocol, port);
+  const listening = (prep.socketsByPort.get(key) ?? []).some((s) => socketReceives(s, protocol, target, port));
   const result = (state: ScanState, reason: PredictionReason): PortPrediction => ({ state, reason, listening, profile });
   // Accepted by the firewall: the kernel answers as it would without one.
   const accepted = (reason: PredictionReason) => result(listening ? answeredOpen(protocol) : 'closed', reason);
@@ -84,13 +117,13 @@ export function predictPort(ctx: ExposureContext, target: ProbeTarget, protocol:
   if (!settings.enabled) return accepted({ kind: 'firewall-off' });
   if (settings.shieldsUp) return result(unanswered(protocol), { kind: 'shields-up' });
 
-  const family = ipFamily(target.address);
-  const openings = appOpenings(ctx.policy, ctx.sockets)[profile];
-  const inSet = (set: { protocol: string; port: number }[]) => set.some((k) => k.protocol === protocol && k.port === port);
-  if (inSet(openings.block)) return denied({ kind: 'blocked-app' });
+  const openings = prep.openings[profile];
+  if (openings.block.has(key)) return denied({ kind: 'blocked-app' });
 
-  const rules = activePortRules(ctx.policy, profile, ctx.runtime.now).filter((r) =>
-    ruleProtocols(r).includes(protocol) && port >= r.ports.from && port <= r.ports.to && ruleAppliesToSource(r, family, ctx.source));
+  // A remote-network rule only ever matches a source of its own family, so the probe's family
+  // need not be checked separately: the source and the target share one.
+  const rules = (prep.activeRules.get(profile) ?? []).filter((r) =>
+    ruleProtocols(r).includes(protocol) && port >= r.ports.from && port <= r.ports.to && prep.sourceInRule.get(r.id) === true);
   const block = rules.find((r) => r.action === 'block');
   if (block) return denied({ kind: 'block-rule', ruleId: block.id });
   let idleRule: PortRule | undefined;
@@ -103,7 +136,7 @@ export function predictPort(ctx: ExposureContext, target: ProbeTarget, protocol:
     if (listening) return result(answeredOpen(protocol), { kind: 'allow-rule', ruleId: r.id });
     idleRule ??= r;
   }
-  if (listening && inSet(openings.allow)) return result(answeredOpen(protocol), { kind: 'allowed-app' });
+  if (listening && openings.allow.has(key)) return result(answeredOpen(protocol), { kind: 'allowed-app' });
   if (settings.defaultInbound === 'allow') return accepted({ kind: 'default-allow' });
   return denied(idleRule ? { kind: 'allowed-idle', ruleId: idleRule.id } : { kind: 'not-allowed' });
 }
