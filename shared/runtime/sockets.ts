@@ -18,6 +18,39 @@ export interface ListeningSocket {
   app?: AppIdentity;
 }
 
+export interface ProcessInfo {
+  pid: number;
+  /** /proc/PID/exe; null when it cannot be read (the process exited, or a kernel thread). */
+  exe: string | null;
+  cmdline: string[];
+  uid: number;
+  /** Login name of uid, when known. */
+  user: string | null;
+}
+
+export type SocketState =
+  | 'LISTEN' | 'UNCONN' | 'ESTABLISHED' | 'SYN_SENT' | 'SYN_RECV' | 'FIN_WAIT1' | 'FIN_WAIT2'
+  | 'TIME_WAIT' | 'CLOSE' | 'CLOSE_WAIT' | 'LAST_ACK' | 'CLOSING';
+
+/** A socket as the helper's monitor reports it: a ListeningSocket plus what the kernel and /proc say. */
+export interface SocketEntry extends ListeningSocket {
+  family: 4 | 6;
+  /** TCP state; UDP sockets are UNCONN (listening / unconnected) or ESTABLISHED (connected). */
+  state: SocketState;
+  remoteAddress: string;
+  remotePort: number;
+  inode: number;
+  /** Owner uid of the socket (sock_diag). */
+  uid: number;
+  /** A process holding the socket, when one was found (it may have exited). */
+  process?: ProcessInfo;
+}
+
+/** Sockets that accept packets from other hosts: TCP listeners and unconnected UDP sockets. */
+export function isListeningEntry(entry: Pick<SocketEntry, 'protocol' | 'state'>): boolean {
+  return entry.protocol === 'tcp' ? entry.state === 'LISTEN' : entry.state === 'UNCONN';
+}
+
 /** A socket bound only to loopback is never reachable from another host. */
 export function isLoopbackOnly(socket: ListeningSocket): boolean {
   return isLoopbackAddress(socket.address) || socket.boundInterface === 'lo';

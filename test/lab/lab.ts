@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { run, type CommandResult } from './command';
+import { registerTeardown } from './cleanup';
 import { nmapArgs, parseNmapXml, type ScanReport, type ScanRequest } from './nmap';
 
 const NS_PREFIX = 'plab-';
@@ -40,21 +41,7 @@ export interface LabListener {
 
 export type LabSide = 'host' | 'outside';
 
-const liveLabs = new Set<Lab>();
 let sequence = 0;
-let exitHooksInstalled = false;
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.on('exit', () => { for (const lab of liveLabs) lab.destroySync(); });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      for (const lab of liveLabs) lab.destroySync();
-      process.kill(process.pid, signal);
-    });
-  }
-}
 
 /** A process exists and is not a zombie (a killed process can linger as one until reaped). */
 function pidAlive(pid: number): boolean {
@@ -98,6 +85,7 @@ export class Lab {
   readonly links: LabLink[];
   private readonly children = new Set<ChildProcess>();
   private destroyed = false;
+  private readonly unregister = registerTeardown(() => this.destroySync());
 
   private constructor(readonly id: string, linkCount: number) {
     this.hostNs = `${NS_PREFIX}${id}-host`;
@@ -115,10 +103,8 @@ export class Lab {
 
   /** Builds the namespaces and links. Addresses may repeat across labs: each lab is its own world. */
   static async create(opts: { links?: number } = {}): Promise<Lab> {
-    installExitHooks();
     reapStaleLabs();
     const lab = new Lab(`${process.pid}-${++sequence}`, opts.links ?? 2);
-    liveLabs.add(lab);
     try {
       await lab.build();
     } catch (err) {
@@ -231,7 +217,7 @@ export class Lab {
     }
     removeNamespaceSync(this.hostNs);
     removeNamespaceSync(this.outsideNs);
-    liveLabs.delete(this);
+    this.unregister();
   }
 }
 
