@@ -7,16 +7,24 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(nftables nmap iproute2 iputils-ping conntrack procps util-linux)
-# command → package, to find what is missing without asking dpkg about every package.
-declare -A PROVIDES=([nft]=nftables [nmap]=nmap [ip]=iproute2 [ping]=iputils-ping [conntrack]=conntrack [ps]=procps [unshare]=util-linux)
+# nftables/nmap/iproute2/…: the kernel firewall and the test lab; dbus-daemon, polkitd: the
+# helper's private test bus and a real polkit; ncat/socat: test listeners; libxml2-utils,
+# libdbus-1-dev (the bus DTD), shellcheck, systemd (systemd-analyze): checks of build/linux.
+APT_PACKAGES=(nftables nmap iproute2 iputils-ping conntrack procps util-linux passwd dbus-daemon polkitd ncat socat
+  libxml2-utils libdbus-1-dev shellcheck systemd)
+# command (or file) → package, to find what is missing without asking dpkg about every package.
+declare -A PROVIDES=([nft]=nftables [nmap]=nmap [ip]=iproute2 [ping]=iputils-ping [conntrack]=conntrack [ps]=procps
+  [unshare]=util-linux [useradd]=passwd [dbus-daemon]=dbus-daemon [pkaction]=polkitd [ncat]=ncat [socat]=socat
+  [xmllint]=libxml2-utils [/usr/share/xml/dbus-1/busconfig.dtd]=libdbus-1-dev [shellcheck]=shellcheck
+  [systemd-analyze]=systemd)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 setup() {
   local missing=()
-  for cmd in "${!PROVIDES[@]}"; do
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("${PROVIDES[$cmd]}")
+  for need in "${!PROVIDES[@]}"; do
+    if [[ $need == /* ]]; then [ -e "$need" ] || missing+=("${PROVIDES[$need]}")
+    else command -v "$need" >/dev/null 2>&1 || missing+=("${PROVIDES[$need]}"); fi
   done
   if [ "${#missing[@]}" -gt 0 ] || [ "${FORCE_APT:-0}" = 1 ]; then
     echo "Installing Debian packages: ${APT_PACKAGES[*]}"

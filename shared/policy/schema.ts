@@ -109,20 +109,25 @@ export type AppRule = z.infer<typeof AppRuleSchema>;
 export const ProtocolSchema = z.enum(['tcp', 'udp', 'both']);
 export type RuleProtocol = z.infer<typeof ProtocolSchema>;
 
-export const PortRuleSchema = z
-  .strictObject({
-    id: IdSchema,
-    enabled: z.boolean().default(true),
-    action: RuleActionSchema,
-    protocol: ProtocolSchema,
-    ports: PortRangeSchema,
-    profiles: ProfileListSchema.min(1, 'names no profile; list at least one'),
-    remote: z.array(RemoteNetworkSchema).max(256).default([]).describe('Remote networks the rule applies to; empty means any.'),
-    alwaysOpen: z.boolean().default(false).describe('Accept even when nothing listens (the kernel then answers for the port). Default: only while a program listens.'),
-    expires: DateTimeSchema.optional().describe('The rule stops applying at this time.'),
-    comment: z.string().max(256).optional(),
-  })
-  .refine((r) => !(r.alwaysOpen && r.action === 'block'), { message: '"alwaysOpen" only applies to allow rules', path: ['alwaysOpen'] });
+/** The fields of a port rule; PortRuleSchema adds the checks that span fields. */
+export const PortRuleFieldsSchema = z.strictObject({
+  id: IdSchema,
+  enabled: z.boolean().default(true),
+  action: RuleActionSchema,
+  protocol: ProtocolSchema,
+  ports: PortRangeSchema,
+  profiles: ProfileListSchema.min(1, 'names no profile; list at least one'),
+  remote: z.array(RemoteNetworkSchema).max(256).default([]).describe('Remote networks the rule applies to; empty means any.'),
+  alwaysOpen: z.boolean().default(false).describe('Accept even when nothing listens (the kernel then answers for the port). Default: only while a program listens.'),
+  expires: DateTimeSchema.optional().describe('The rule stops applying at this time.'),
+  comment: z.string().max(256).optional(),
+});
+
+/** "Always open" is a way of allowing; a block rule cannot have it. */
+export const alwaysOpenOnlyOnAllow = (r: { alwaysOpen?: boolean | undefined; action: RuleAction }) => !(r.alwaysOpen === true && r.action === 'block');
+export const alwaysOpenOnlyOnAllowIssue = { message: '"alwaysOpen" only applies to allow rules', path: ['alwaysOpen'] };
+
+export const PortRuleSchema = PortRuleFieldsSchema.refine(alwaysOpenOnlyOnAllow, alwaysOpenOnlyOnAllowIssue);
 export type PortRule = z.infer<typeof PortRuleSchema>;
 
 const MacSchema = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'must be a MAC address in lowercase, like 52:54:00:12:34:56');

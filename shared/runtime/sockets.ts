@@ -11,11 +11,11 @@ export interface ListeningSocket {
   address: string;
   port: number;
   /** For `::`: IPV6_V6ONLY set, so IPv4 is not accepted. */
-  v6Only?: boolean;
+  v6Only?: boolean | undefined;
   /** SO_BINDTODEVICE: only packets arriving on this interface reach the socket. */
-  boundInterface?: string;
+  boundInterface?: string | undefined;
   /** The app that owns the socket, when known. */
-  app?: AppIdentity;
+  app?: AppIdentity | undefined;
 }
 
 export interface ProcessInfo {
@@ -43,7 +43,7 @@ export interface SocketEntry extends ListeningSocket {
   /** Owner uid of the socket (sock_diag). */
   uid: number;
   /** A process holding the socket, when one was found (it may have exited). */
-  process?: ProcessInfo;
+  process?: ProcessInfo | undefined;
 }
 
 /** Sockets that accept packets from other hosts: TCP listeners and unconnected UDP sockets. */

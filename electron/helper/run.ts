@@ -1,0 +1,86 @@
+// `palisaded`: the privileged helper. Applies the policy before it takes its bus name (so
+// systemd's Type=dbus ordering means "the ruleset is in place"), then serves clients until
+// stopped. Stopping leaves the ruleset in the kernel: the machine stays protected.
+import { networkInterfaces } from 'node:os';
+import { parseArgs } from 'node:util';
+import packageJson from '../../package.json' with { type: 'json' };
+import { connectSystemBus } from '../common/system-bus';
+import { NftAdapter } from './nft';
+import { PolicyStore } from './policy-store';
+import { SocketMonitor } from './sockets/monitor';
+import { createNetworkWatcher } from './networks/watcher';
+import { Firewall, type InterfaceInfo } from './firewall';
+import { FirewallService } from './dbus/service';
+import { PolkitAuthorizer } from './dbus/polkit';
+
+const USAGE = `usage: palisaded [--policy PATH] [--poll-interval MS]
+
+  --policy PATH         policy file (default /etc/palisade/policy.json)
+  --poll-interval MS    how often listening sockets are listed (default 250)
+
+The system bus is DBUS_SYSTEM_BUS_ADDRESS when set.`;
+
+const log = (message: string) => console.error(message);
+
+/** Interfaces with their addresses, loopback aside (it is never filtered). */
+function listInterfaces(): InterfaceInfo[] {
+  return Object.entries(networkInterfaces())
+    .filter(([name]) => name !== 'lo')
+    .map(([name, addrs]) => ({ name, addresses: (addrs ?? []).map((a) => a.address) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { policy: { type: 'string', default: '/etc/palisade/policy.json' }, 'poll-interval': { type: 'string', default: '250' }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const pollIntervalMs = Number(values['poll-interval']);
+  if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 10) throw new Error(`--poll-interval must be a whole number of milliseconds (at least 10), not "${values['poll-interval']}"`);
+  if (process.getuid?.() !== 0) throw new Error('palisaded must run as root: it manages the kernel firewall');
+
+  const bus = await connectSystemBus();
+  // The firewall emits through the service, which serves the firewall's handlers: tie the knot here.
+  const link: { service?: FirewallService } = {};
+  const firewall = new Firewall({
+    kernel: new NftAdapter(),
+    store: new PolicyStore(values.policy),
+    policyPath: values.policy,
+    sockets: new SocketMonitor({ pollIntervalMs }),
+    networks: await createNetworkWatcher(bus),
+    interfaces: listInterfaces,
+    emit: (signal, payload) => link.service?.emit(signal, payload),
+    onRevision: () => link.service?.propertiesChanged(['Revision']),
+    log,
+    version: packageJson.version,
+  });
+  await firewall.start();
+  const service = new FirewallService({
+    bus,
+    authorizer: new PolkitAuthorizer(bus),
+    handlers: firewall.handlers,
+    properties: () => ({ Version: packageJson.version, Revision: firewall.currentRevision() }),
+    log,
+  });
+  link.service = service;
+  await service.start();
+  log(`palisaded ${packageJson.version}: policy ${values.policy}, ruleset applied, serving org.palisade.Firewall1`);
+
+  const shutdown = async (signal: string) => {
+    log(`palisaded: ${signal}, stopping (the ruleset stays in place)`);
+    await firewall.stop();
+    bus.disconnect();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => { void shutdown('SIGTERM'); });
+  process.once('SIGINT', () => { void shutdown('SIGINT'); });
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  log(`palisaded: ${(err as Error).message ?? String(err)}`);
+  process.exit(1);
+});

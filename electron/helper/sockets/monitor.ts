@@ -1,0 +1,157 @@
+// Watches which sockets accept packets from other hosts, and who owns them. Polling the
+// kernel's state-filtered socket dump is sub-millisecond even with thousands of connections
+// (research/tech.md §5), so the monitor polls it; /proc is walked only when a socket appears
+// that no cached process holds, so a steady state costs one dump per poll and nothing else.
+import { EventEmitter } from 'node:events';
+import { isListeningEntry, type SocketEntry } from '../../../shared/runtime/sockets';
+import { SockDiag, type KernelSocket } from './sock-diag';
+import { ProcessAttributor, type AttributedProcess } from './processes';
+
+export interface SocketMonitorOptions {
+  pollIntervalMs?: number;
+  procRoot?: string;
+  passwdPath?: string;
+}
+
+export interface ListeningChange {
+  added: SocketEntry[];
+  removed: SocketEntry[];
+  current: SocketEntry[];
+}
+
+export interface SocketMonitorStats {
+  /** Listening polls completed. */
+  polls: number;
+  /** Walks of /proc/*\/fd to find socket holders. */
+  procScans: number;
+}
+
+interface SocketMonitorEvents {
+  'listening-changed': [ListeningChange];
+  error: [Error];
+}
+
+/** What makes a listening socket the same socket from one poll to the next. */
+function socketKey(s: Pick<SocketEntry, 'protocol' | 'family' | 'address' | 'port' | 'inode'>): string {
+  return `${s.protocol}/${s.family}/${s.address}/${s.port}/${s.inode}`;
+}
+
+function withProcess(socket: KernelSocket, owner: AttributedProcess | undefined): SocketEntry {
+  if (!owner) return socket;
+  return owner.app ? { ...socket, process: owner.process, app: owner.app } : { ...socket, process: owner.process };
+}
+
+function ownerOf(entry: SocketEntry): AttributedProcess | undefined {
+  if (!entry.process) return undefined;
+  return entry.app ? { process: entry.process, app: entry.app } : { process: entry.process };
+}
+
+/** Stable order for lists people and tests read: protocol, port, family, address, inode. */
+function compareEntries(a: SocketEntry, b: SocketEntry): number {
+  return a.protocol.localeCompare(b.protocol) || a.port - b.port || a.family - b.family
+    || a.address.localeCompare(b.address) || a.inode - b.inode;
+}
+
+export class SocketMonitor extends EventEmitter<SocketMonitorEvents> {
+  private readonly pollIntervalMs: number;
+  private readonly diag = new SockDiag();
+  private readonly processes: ProcessAttributor;
+  private current = new Map<string, SocketEntry>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Bumped by start() and stop(): a poll started before either must not publish its result. */
+  private generation = 0;
+  private running = false;
+  private firstPoll: Promise<void> | undefined;
+  private polls = 0;
+
+  constructor(opts: SocketMonitorOptions = {}) {
+    super();
+    this.pollIntervalMs = opts.pollIntervalMs ?? 250;
+    this.processes = new ProcessAttributor({
+      ...(opts.procRoot !== undefined ? { procRoot: opts.procRoot } : {}),
+      ...(opts.passwdPath !== undefined ? { passwdPath: opts.passwdPath } : {}),
+    });
+  }
+
+  /** Starts polling; resolves once the first poll is done, so listening() is filled in. */
+  start(): Promise<void> {
+    if (this.running && this.firstPoll) return this.firstPoll;
+    this.running = true;
+    const generation = ++this.generation;
+    this.firstPoll = this.tick(generation);
+    return this.firstPoll;
+  }
+
+  /** Stops polling and releases the netlink socket. Nothing here keeps the process alive afterwards. */
+  stop(): void {
+    this.running = false;
+    this.generation++;
+    this.firstPoll = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.diag.close();
+  }
+
+  /** Listening sockets (TCP LISTEN, UDP unconnected) as of the last poll, with their processes. */
+  listening(): SocketEntry[] {
+    return [...this.current.values()];
+  }
+
+  /** Every TCP and UDP socket now, connections included, with their processes. */
+  async snapshot(): Promise<SocketEntry[]> {
+    const sockets = await this.diag.all();
+    const owners = await this.processes.attribute(sockets.map((s) => s.inode));
+    // A complete list: whatever is not on it is gone, so the caches can let it go.
+    this.processes.retainOnly(new Set(sockets.map((s) => s.inode)));
+    return sockets.map((s) => withProcess(s, owners.get(s.inode))).sort(compareEntries);
+  }
+
+  stats(): SocketMonitorStats {
+    return { polls: this.polls, procScans: this.processes.scans };
+  }
+
+  private async tick(generation: number): Promise<void> {
+    try {
+      await this.poll(generation);
+    } catch (err) {
+      // One failed poll (a dump that timed out, /proc racing an exit) must not end monitoring.
+      if (generation === this.generation && this.listenerCount('error') > 0) this.emit('error', err as Error);
+    }
+    if (generation !== this.generation || !this.running) return;
+    this.timer = setTimeout(() => void this.tick(generation), this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  private async poll(generation: number): Promise<void> {
+    const sockets = (await this.diag.listening()).filter(isListeningEntry);
+    const next = new Map<string, SocketEntry>();
+    const unattributed: KernelSocket[] = [];
+    const alive = new Map<number, boolean>(); // one check per process, however many sockets it holds
+    const isAlive = (pid: number): boolean => {
+      if (!alive.has(pid)) alive.set(pid, this.processes.isAlive(pid));
+      return alive.get(pid) === true;
+    };
+    for (const socket of sockets) {
+      const key = socketKey(socket);
+      const known = this.current.get(key);
+      // A known socket keeps its process, unless that process has exited while the socket
+      // lives on in another one (a socket-activated service, a daemon that forked and left).
+      // The kernel's facts are taken fresh: SO_BINDTODEVICE can change after listen().
+      if (known && (!known.process || isAlive(known.process.pid))) next.set(key, withProcess(socket, ownerOf(known)));
+      else unattributed.push(socket);
+    }
+    if (unattributed.length > 0) {
+      const owners = await this.processes.attribute(unattributed.map((s) => s.inode));
+      for (const socket of unattributed) next.set(socketKey(socket), withProcess(socket, owners.get(socket.inode)));
+    }
+    if (generation !== this.generation) return;
+    this.polls++;
+    const added = [...next].filter(([key]) => !this.current.has(key)).map(([, entry]) => entry);
+    const removed = [...this.current].filter(([key]) => !next.has(key)).map(([, entry]) => entry);
+    this.current = new Map([...next].sort(([, a], [, b]) => compareEntries(a, b)));
+    this.processes.forget(removed.map((e) => e.inode));
+    if (added.length > 0 || removed.length > 0) {
+      this.emit('listening-changed', { added: added.sort(compareEntries), removed: removed.sort(compareEntries), current: this.listening() });
+    }
+  }
+}

@@ -1,0 +1,7 @@
+// Bundles the helper and the CLI into single files for installation (dist/), with esbuild.
+// The helper bundle keeps the `netlink` native addon external: it is shipped beside it.
+import { build } from 'esbuild';
+
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'info' };
+await build({ ...common, entryPoints: ['electron/cli/run.ts'], outfile: 'dist/palisade.cjs', banner: { js: '#!/usr/bin/env node' } });
+await build({ ...common, entryPoints: ['electron/helper/run.ts'], outfile: 'dist/palisaded.cjs', external: ['netlink'] });

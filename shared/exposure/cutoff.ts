@@ -1,0 +1,47 @@
+// Would a change cut the caller off? For someone connected from another host (SSH), a change
+// that turns the port they came in on from open to anything else is risky: it is then applied
+// with a confirmation window and rolls back by itself unless confirmed.
+import type { Policy } from '../policy/schema';
+import type { ListeningSocket } from '../runtime/sockets';
+import { assignProfiles, type ActiveNetwork } from '../runtime/networks';
+import { appOpenings } from '../runtime/sockets';
+import { canonicalAddress, isIpAddress, unmapAddress } from '../net/address';
+import { predictPort } from './predict';
+
+/** The caller's connection, as in SSH_CONNECTION: "client_ip client_port server_ip server_port". */
+export interface RemoteConnection {
+  clientAddress: string;
+  serverAddress: string;
+  serverPort: number;
+}
+
+export function parseSshConnection(value: string | undefined): RemoteConnection | undefined {
+  const [client, , server, port] = (value ?? '').trim().split(/\s+/);
+  if (!client || !server || !port || !isIpAddress(unmapAddress(client)) || !isIpAddress(unmapAddress(server))) return undefined;
+  const serverPort = Number(port);
+  if (!Number.isInteger(serverPort) || serverPort < 1 || serverPort > 65535) return undefined;
+  return { clientAddress: unmapAddress(client), serverAddress: unmapAddress(server), serverPort };
+}
+
+export interface CutoffInputs {
+  before: Policy;
+  after: Policy;
+  interfaces: readonly { name: string; addresses: readonly string[] }[];
+  activeNetworks: readonly ActiveNetwork[];
+  listening: readonly ListeningSocket[];
+  connection: RemoteConnection;
+  now?: string;
+}
+
+/** True when the caller's port is reachable for them now and would not be after the change. */
+export function wouldCutOff(inputs: CutoffInputs): boolean {
+  const server = canonicalAddress(inputs.connection.serverAddress);
+  const iface = inputs.interfaces.find((i) => i.addresses.some((a) => canonicalAddress(a) === server));
+  if (!iface) return false;
+  const names = inputs.interfaces.map((i) => i.name);
+  const stateUnder = (policy: Policy) => {
+    const runtime = { interfaces: assignProfiles(policy, inputs.activeNetworks, names).interfaces, appPorts: appOpenings(policy, inputs.listening), ...(inputs.now ? { now: inputs.now } : {}) };
+    return predictPort({ policy, runtime, sockets: inputs.listening, source: inputs.connection.clientAddress }, { interface: iface.name, address: server }, 'tcp', inputs.connection.serverPort).state;
+  };
+  return stateUnder(inputs.before) === 'open' && stateUnder(inputs.after) !== 'open';
+}
