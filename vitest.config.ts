@@ -8,6 +8,11 @@ export default defineConfig({
         // Needs root, nft and network namespaces; every test makes its own namespace.
         test: { name: 'kernel', include: ['test/kernel/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 },
       },
+      {
+        // The real stack: private bus + polkitd, palisaded in the lab, the CLI, nmap. One file at a
+        // time: each starts its own stack, and scans should not compete for the CPU.
+        test: { name: 'system', include: ['test/system/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 120_000, fileParallelism: false },
+      },
     ],
   },
 });

@@ -86,6 +86,6 @@ export function formatPrompts(list: MethodResult<'ListPrompts'>): string {
   if (!list.length) return 'No apps are waiting for a decision.';
   return table([
     ['ID', 'APP', 'PORTS', 'PROCESS'],
-    ...list.map((p) => [p.id, `${p.name} (${formatAppIdentity(p.app)})`, p.ports.map((x) => `${x.port}/${x.protocol}`).join(','), p.process ? `${p.process.pid} ${p.process.user ?? ''}`.trim() : '-']),
+    ...list.map((p) => [p.id, `${p.name} (${formatAppIdentity(p.app)})`, [...new Set(p.ports.map((x) => `${x.port}/${x.protocol}`))].join(','), p.process ? `${p.process.pid} ${p.process.user ?? ''}`.trim() : '-']),
   ]);
 }

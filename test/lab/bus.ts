@@ -101,6 +101,8 @@ export class PrivateSystemBus {
   /** Starts dbus-daemon on a socket in a fresh temporary directory. */
   static async start(opts: PrivateBusOptions = {}): Promise<PrivateSystemBus> {
     const dir = await mkdtemp(join(tmpdir(), 'palisade-bus-'));
+    // Unprivileged test users connect too: the socket's directory must be reachable for them.
+    await chmod(dir, 0o755);
     const socket = join(dir, 'system_bus_socket');
     await writeFile(join(dir, 'bus.conf'), busConfig(socket, opts));
     const daemon = spawn('dbus-daemon', ['--config-file', join(dir, 'bus.conf'), '--nofork', '--print-address'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -148,9 +148,9 @@ export class Lab {
   }
 
   /** Starts a long-running process in a namespace; it is killed when the lab goes. */
-  spawn(side: LabSide, argv: readonly string[]): ChildProcess {
+  spawn(side: LabSide, argv: readonly string[], opts: { env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe' } = {}): ChildProcess {
     const full = this.inNamespace(side, argv);
-    const child = spawn(full[0] as string, full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(full[0] as string, full.slice(1), { stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import dbus from 'dbus-next';
 import { XMLParser } from 'fast-xml-parser';
 import { PrivateSystemBus } from '../lab/bus';
+import { TEST_USER, ensureTestUser } from '../support/test-user';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const LINUX = join(REPO_ROOT, 'build/linux');
@@ -343,7 +344,6 @@ describe('install-helper.sh', () => {
 // ---------------------------------------------------------------------------------------------
 // The bus policy enforced by a real dbus-daemon on a private system bus.
 
-const TEST_USER = 'paltest';
 const canRunBusTests = isRoot && installed('dbus-daemon') && installed('runuser');
 const canRunPolkitTests = canRunBusTests && existsSync('/usr/lib/polkit-1/polkitd') && installed('pkaction');
 if (!canRunBusTests) note('not root, or dbus-daemon/runuser missing: the bus policy is not checked against dbus-daemon');
@@ -368,11 +368,6 @@ const outcome = (promise) => promise.then(() => 'ok', (err) => err.type || Strin
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
 
-function ensureTestUser(): void {
-  if (run('id', ['-u', TEST_USER]).code === 0) return;
-  const result = run('useradd', ['--system', '-M', '-s', '/usr/sbin/nologin', TEST_USER]);
-  if (result.code !== 0) throw new Error(`could not create the test user ${TEST_USER}: ${result.stderr}`);
-}
 
 describe.skipIf(!canRunBusTests)('the bus policy, enforced by dbus-daemon', () => {
   let bus: PrivateSystemBus | undefined;
