@@ -41,7 +41,7 @@ setup() {
 }
 
 case "${1:-}" in
-  app) setup; exec npm run --silent demo ;;
+  app) setup; exec npm run --silent lab ;;
   test) setup; exec npm test ;;
   setup) setup ;;
   *) echo "usage: $0 app|test|setup" >&2; exit 2 ;;

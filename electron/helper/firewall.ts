@@ -136,7 +136,7 @@ export class Firewall {
       else await this.applyFull(this.policy);
       await this.rememberNewNetworks();
       await this.dropExpiredRules();
-      for (const entry of this.listening) this.notePromptCandidate(entry, false);
+      this.notePromptCandidates(this.listening, false);
       await this.syncElements();
     });
     this.revision = 1;
@@ -167,7 +167,7 @@ export class Firewall {
   }
 
   private profilesInForce(): ProfileName[] {
-    const map = this.runtime().interfaces;
+    const map = assignProfiles(this.policy, this.active, this.interfaceNames()).interfaces;
     const names = this.interfaceNames();
     const inForce = new Set(names.map((n) => map[n] ?? 'public'));
     return inForce.size ? PROFILE_NAMES.filter((p) => inForce.has(p)) : ['public'];
@@ -251,19 +251,25 @@ export class Firewall {
   private async onListening(change: { added: SocketEntry[]; removed: SocketEntry[]; current: SocketEntry[] }): Promise<void> {
     this.listening = change.current;
     await this.syncElements();
-    for (const entry of change.added) this.notePromptCandidate(entry, true);
+    this.notePromptCandidates(change.added, true);
     this.deps.emit('ListeningChanged', { added: change.added, removed: change.removed });
   }
 
   // ---- the new-app prompt ------------------------------------------------------------------
 
-  /** An app with no rule listening where others can reach it: ask, if a profile in force wants asking. */
-  private notePromptCandidate(entry: SocketEntry, announce: boolean): void {
-    if (!entry.app || !isListeningEntry(entry) || isLoopbackOnly(entry)) return;
-    const key = appKey(entry.app);
-    if (this.policy.apps.some((a) => appKey(a.identity) === key)) return;
+  /** Apps with no rule listening where others can reach them: ask, if a profile in force wants asking. */
+  private notePromptCandidates(entries: readonly SocketEntry[], announce: boolean): void {
+    if (!entries.length) return;
     const profiles = this.profilesInForce();
     if (!profiles.some((p) => this.policy.profiles[p].notify)) return;
+    const ruled = new Set(this.policy.apps.map((a) => appKey(a.identity)));
+    for (const entry of entries) this.notePromptCandidate(entry, profiles, ruled, announce);
+  }
+
+  private notePromptCandidate(entry: SocketEntry, profiles: ProfileName[], ruled: ReadonlySet<string>, announce: boolean): void {
+    if (!entry.app || !isListeningEntry(entry) || isLoopbackOnly(entry)) return;
+    const key = appKey(entry.app);
+    if (ruled.has(key)) return;
     const port = { protocol: entry.protocol, port: entry.port, address: entry.address };
     const existing = this.prompts.get(key);
     if (existing) {
