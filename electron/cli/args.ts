@@ -5,15 +5,16 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** `8000`, `8000-8010`, `22/tcp`, `5353/udp`; no protocol means TCP and UDP, as with ufw. */
+/** `8000`, `8000-8010`, `22/tcp`, `5353/udp`; no protocol (or `/tcp+udp`) means both, as with ufw. */
 export function parsePortSpec(text: string): { ports: PortRange; protocol: RuleProtocol } {
-  const m = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp))?$/.exec(text.trim().toLowerCase());
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|tcp\+udp))?$/.exec(text.trim().toLowerCase());
   if (!m) throw new UsageError(`"${text}" is not a port: use PORT, PORT-PORT, and optionally /tcp or /udp (e.g. 8000-8010/tcp)`);
   const from = Number(m[1]);
   const to = m[2] === undefined ? from : Number(m[2]);
   for (const p of [from, to]) if (p < 1 || p > 65535) throw new UsageError(`port ${p} is out of range (1–65535)`);
   if (from > to) throw new UsageError(`"${text}": the range must go from low to high`);
-  return { ports: { from, to }, protocol: (m[3] as 'tcp' | 'udp' | undefined) ?? 'both' };
+  const protocol = m[3] === 'tcp' || m[3] === 'udp' ? m[3] : 'both';
+  return { ports: { from, to }, protocol };
 }
 
 export function formatPortSpec(ports: PortRange, protocol: RuleProtocol): string {
@@ -23,7 +24,7 @@ export function formatPortSpec(ports: PortRange, protocol: RuleProtocol): string
 
 /** `private`, `public`, `private,public` or `all`. */
 export function parseProfiles(text: string): ProfileName[] {
-  if (text.trim() === 'all') return [...PROFILE_NAMES];
+  if (text.trim().toLowerCase() === 'all') return [...PROFILE_NAMES];
   const names = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   if (!names.length) throw new UsageError('--profile needs private, public, or both separated by a comma');
   for (const n of names) if (!(PROFILE_NAMES as readonly string[]).includes(n)) throw new UsageError(`unknown profile "${n}": use private, public or all`);

@@ -42,6 +42,12 @@ type Command = (ctx: CommandContext) => Promise<void>;
 
 const json = (ctx: CommandContext, value: unknown) => ctx.print(JSON.stringify(value, null, 2));
 
+/** A read command: no arguments, text or --json. */
+const reader = <T>(name: string, fetch: (ctx: CommandContext) => Promise<T>, text: (v: T) => string) => async (ctx: CommandContext) => {
+  expectArgs(ctx, 0, 0, name);
+  await read(ctx, fetch(ctx), text);
+};
+
 async function read<T>(ctx: CommandContext, value: Promise<T>, text: (v: T) => string): Promise<void> {
   const v = await value;
   ctx.print(ctx.flags.json ? JSON.stringify(v, null, 2) : text(v));
@@ -49,7 +55,7 @@ async function read<T>(ctx: CommandContext, value: Promise<T>, text: (v: T) => s
 
 /** The profiles a command changes: --profile, or else the profiles in force on the interfaces now. */
 async function targetProfiles(ctx: CommandContext, fallback?: ProfileName[]): Promise<ProfileName[]> {
-  if (ctx.flags.profile) return parseProfiles(ctx.flags.profile);
+  if (ctx.flags.profile !== undefined) return parseProfiles(ctx.flags.profile);
   if (fallback) return fallback;
   const status = await ctx.client.call('GetStatus', {});
   const inForce = new Set(status.interfaces.map((i) => i.profile));
@@ -138,7 +144,7 @@ async function portCommand(ctx: CommandContext): Promise<void> {
     let matches = byId;
     if (!matches.length) {
       const { ports, protocol } = parsePortSpec(spec as string);
-      const profiles = ctx.flags.profile ? parseProfiles(ctx.flags.profile) : undefined;
+      const profiles = ctx.flags.profile !== undefined ? parseProfiles(ctx.flags.profile) : undefined;
       matches = policy.portRules.filter((r) => r.ports.from === ports.from && r.ports.to === ports.to
         && (spec?.includes('/') ? r.protocol === protocol : true) && (!profiles || profiles.every((p) => r.profiles.includes(p))));
     }
@@ -212,28 +218,28 @@ async function policyCommand(ctx: CommandContext): Promise<void> {
 async function promptCommand(ctx: CommandContext): Promise<void> {
   const [verb, id] = expectArgs(ctx, 2, 2, 'prompt allow|block ID [--profile private,public]');
   if (verb !== 'allow' && verb !== 'block') throw new UsageError('usage: palisade prompt allow|block ID [--profile private,public]');
-  const decision = verb === 'allow' ? { action: 'allow' as const, profiles: ctx.flags.profile ? parseProfiles(ctx.flags.profile) : (['private'] as ProfileName[]) } : { action: 'block' as const };
+  const decision = verb === 'allow' ? { action: 'allow' as const, profiles: ctx.flags.profile !== undefined ? parseProfiles(ctx.flags.profile) : (['private'] as ProfileName[]) } : { action: 'block' as const };
   const result: MethodResult<'AnswerPrompt'> = await ctx.client.call('AnswerPrompt', { id: id as string, decision }, { interactive: ctx.flags.interactive });
   if (ctx.flags.json) return json(ctx, result);
   ctx.print(verb === 'allow' ? `Allowed on ${decision.action === 'allow' ? decision.profiles.join(' and ') : ''}.` : 'Blocked.');
 }
 
 export const COMMANDS: Record<string, { run: Command; help: string }> = {
-  status: { help: 'status                          profiles, and the profile in force on each interface', run: (ctx) => read(ctx, ctx.client.call('GetStatus', {}), formatStatus) },
+  status: { help: 'status                          profiles, and the profile in force on each interface', run: reader('status', (ctx) => ctx.client.call('GetStatus', {}), formatStatus) },
   stealth: { help: 'stealth on|off [--profile P]    closed ports stay silent', run: profileSwitch('stealth', 'on', 'off', 'Stealth') },
   shields: { help: 'shields up|down [--profile P]   block all incoming connections, including allowed apps', run: profileSwitch('shieldsUp', 'up', 'down', 'Shields') },
   ping: { help: 'ping on|off [--profile P]       answer ping', run: profileSwitch('answerPing', 'on', 'off', 'Ping') },
   firewall: { help: 'firewall on|off [--profile P]   turn the firewall on or off for a profile', run: profileSwitch('enabled', 'on', 'off', 'Firewall') },
   app: { help: 'app allow|block|remove APP [--profile P]   APP: /path, "python3 /path/script.py", flatpak:ID, snap:NAME, appimage:NAME', run: appCommand },
-  apps: { help: 'apps                            app rules', run: (ctx) => read(ctx, ctx.client.call('GetPolicy', {}), formatApps) },
+  apps: { help: 'apps                            app rules', run: reader('apps', (ctx) => ctx.client.call('GetPolicy', {}), formatApps) },
   port: { help: 'port allow|block|remove PORT[-PORT][/tcp|/udp] [--profile P] [--from CIDR]... [--always-open] [--for 1h]', run: portCommand },
-  rules: { help: 'rules                           port rules', run: (ctx) => read(ctx, ctx.client.call('GetPolicy', {}), formatRules) },
+  rules: { help: 'rules                           port rules', run: reader('rules', (ctx) => ctx.client.call('GetPolicy', {}), formatRules) },
   network: { help: 'network list | set ID|current private|public | forget ID', run: networkCommand },
-  sockets: { help: 'sockets [--listening]           sockets with their processes and apps', run: (ctx) => read(ctx, ctx.client.call('ListSockets', { listening: ctx.flags.listening }), formatSockets) },
-  exposure: { help: 'exposure [--interface IF]       what a scanner on another host would see', run: (ctx) => read(ctx, ctx.client.call('GetExposure', ctx.flags.interface ? { interface: ctx.flags.interface } : {}), formatExposure) },
-  ruleset: { help: 'ruleset                         the nftables table as the kernel holds it', run: (ctx) => read(ctx, ctx.client.call('GetRuleset', {}), (r) => r.text.trimEnd()) },
+  sockets: { help: 'sockets [--listening]           sockets with their processes and apps', run: reader('sockets [--listening]', (ctx) => ctx.client.call('ListSockets', { listening: ctx.flags.listening }), formatSockets) },
+  exposure: { help: 'exposure [--interface IF]       what a scanner on another host would see', run: reader('exposure [--interface IF]', (ctx) => ctx.client.call('GetExposure', ctx.flags.interface !== undefined ? { interface: ctx.flags.interface } : {}), formatExposure) },
+  ruleset: { help: 'ruleset                         the nftables table as the kernel holds it', run: reader('ruleset', (ctx) => ctx.client.call('GetRuleset', {}), (r) => r.text.trimEnd()) },
   policy: { help: 'policy export [FILE] | policy import FILE', run: policyCommand },
-  prompts: { help: 'prompts                         apps waiting for a decision', run: (ctx) => read(ctx, ctx.client.call('ListPrompts', {}), formatPrompts) },
+  prompts: { help: 'prompts                         apps waiting for a decision', run: reader('prompts', (ctx) => ctx.client.call('ListPrompts', {}), formatPrompts) },
   prompt: { help: 'prompt allow|block ID [--profile P]', run: promptCommand },
   confirm: {
     help: 'confirm ID                      keep a change made with a confirmation window',

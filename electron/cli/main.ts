@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { FirewallClient, FirewallError } from '../client/firewall-client';
 import { COMMANDS, type Flags } from './commands';
 import { UsageError } from './args';
+import { IdentityTextError } from '../../shared/policy/identity-text';
 import { startTtyAgent } from './polkit-agent';
 
 const CHANGES = new Set(['stealth', 'shields', 'ping', 'firewall', 'app', 'port', 'network', 'policy', 'prompt', 'confirm']);
@@ -79,7 +80,7 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     await entry.run({ client, args, flags, print: io.out, env: process.env, isTTY });
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof IdentityTextError) {
       io.err(`palisade: ${err.message}`);
       return EXIT.usage;
     }

@@ -15,11 +15,14 @@ export interface RemoteConnection {
   serverPort: number;
 }
 
+/** sshd writes link-local addresses with their zone (`fe80::1%eth0`); the address is what matters. */
+const withoutZone = (address: string) => address.replace(/%.*$/, '');
+
 export function parseSshConnection(value: string | undefined): RemoteConnection | undefined {
-  const [client, , server, port] = (value ?? '').trim().split(/\s+/);
-  if (!client || !server || !port || !isIpAddress(unmapAddress(client)) || !isIpAddress(unmapAddress(server))) return undefined;
+  const [client, , server, port] = (value ?? '').trim().split(/\s+/).map((part, i) => (i === 0 || i === 2 ? withoutZone(part) : part));
+  if (!client || !server || !port || !isIpAddress(client) || !isIpAddress(server) || !/^\d{1,5}$/.test(port)) return undefined;
   const serverPort = Number(port);
-  if (!Number.isInteger(serverPort) || serverPort < 1 || serverPort > 65535) return undefined;
+  if (serverPort < 1 || serverPort > 65535) return undefined;
   return { clientAddress: unmapAddress(client), serverAddress: unmapAddress(server), serverPort };
 }
 

@@ -3,12 +3,12 @@
 // concurrent clients cannot overwrite each other's work with stale whole documents.
 import { z } from 'zod';
 import {
-  AppIdentitySchema, IdSchema, InterfaceNameSchema, PortRuleFieldsSchema, ProfileNameSchema, ProfileSettingsSchema, alwaysOpenOnlyOnAllow, alwaysOpenOnlyOnAllowIssue,
+  AppIdentitySchema, IdSchema, InterfaceNameSchema, PortRuleFieldsSchema, ProfileNameSchema, ProfileSettingsPatchSchema, alwaysOpenOnlyOnAllow, alwaysOpenOnlyOnAllowIssue,
   RuleActionSchema, type AppIdentity, type KnownNetwork, type Policy, type PortRule, type ProfileName,
 } from './schema';
 import { appDisplayName, appKey, networkKey } from './identity';
 import { defaultPolicy } from './defaults';
-import { parsePolicy } from './validate';
+import { formatPath, parsePolicy } from './validate';
 import type { ActiveNetwork } from '../runtime/networks';
 
 const ProfileListSchema = z.array(ProfileNameSchema);
@@ -17,7 +17,7 @@ const ProfileListSchema = z.array(ProfileNameSchema);
 export const NewPortRuleSchema = PortRuleFieldsSchema.extend({ id: IdSchema.optional() }).refine(alwaysOpenOnlyOnAllow, alwaysOpenOnlyOnAllowIssue);
 
 export const PolicyEditSchema = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('setProfile'), profile: ProfileNameSchema, settings: ProfileSettingsSchema.partial().strict() }),
+  z.strictObject({ op: z.literal('setProfile'), profile: ProfileNameSchema, settings: ProfileSettingsPatchSchema }),
   z.strictObject({ op: z.literal('setApp'), identity: AppIdentitySchema, name: z.string().max(128).optional(), action: RuleActionSchema, profiles: ProfileListSchema }),
   z.strictObject({ op: z.literal('removeApp'), app: z.union([IdSchema, AppIdentitySchema]) }),
   z.strictObject({ op: z.literal('addPortRule'), rule: NewPortRuleSchema }),
@@ -108,6 +108,11 @@ function uniqueProfiles(list: readonly ProfileName[]): ProfileName[] {
 
 /** Applies edits in order and validates the result; throws EditError or PolicyValidationError. */
 export function applyEdits(policy: Policy, edits: readonly PolicyEditInput[], ctx: EditContext): Policy {
-  const edited = edits.map((e) => PolicyEditSchema.parse(e)).reduce((p, e) => applyOne(p, e, ctx), policy);
+  const parsed = edits.map((e, i) => {
+    const result = PolicyEditSchema.safeParse(e);
+    if (!result.success) throw new EditError(`edit ${i + 1}: ${result.error.issues.map((x) => `${formatPath(x.path) || '(edit)'}: ${x.message}`).join('; ')}`);
+    return result.data;
+  });
+  const edited = parsed.reduce((p, e) => applyOne(p, e, ctx), policy);
   return parsePolicy(edited);
 }

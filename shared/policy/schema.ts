@@ -56,19 +56,33 @@ const ProfileListSchema = z
 
 const DateTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date and time, like 2026-11-21T18:00:00Z' });
 
+/** Each profile setting with its meaning; the profile schemas add the defaults. */
+const profileSettingFields = {
+  enabled: z.boolean(),
+  stealth: z.boolean(),
+  shieldsUp: z.boolean(),
+  answerPing: z.boolean(),
+  defaultInbound: z.enum(['block', 'allow']),
+  defaultOutbound: z.enum(['allow', 'block']),
+  notify: z.boolean(),
+};
+
 function profileSettingsSchema(answerPingByDefault: boolean) {
+  const f = profileSettingFields;
   return z.strictObject({
-    enabled: z.boolean().default(true).describe('The firewall is on for this profile.'),
-    stealth: z.boolean().default(true).describe('Closed ports stay silent: no TCP reset, no ICMP port unreachable.'),
-    shieldsUp: z.boolean().default(false).describe('Block all incoming connections, including allowed apps.'),
-    answerPing: z.boolean().default(answerPingByDefault).describe('Answer ICMP/ICMPv6 echo requests.'),
-    defaultInbound: z.enum(['block', 'allow']).default('block').describe('What happens to inbound traffic no rule allows.'),
-    defaultOutbound: z.enum(['allow', 'block']).default('allow').describe('What happens to outbound traffic no rule decides.'),
-    notify: z.boolean().default(true).describe('Ask when an app with no rule starts listening.'),
+    enabled: f.enabled.default(true).describe('The firewall is on for this profile.'),
+    stealth: f.stealth.default(true).describe('Closed ports stay silent: no TCP reset, no ICMP port unreachable.'),
+    shieldsUp: f.shieldsUp.default(false).describe('Block all incoming connections, including allowed apps.'),
+    answerPing: f.answerPing.default(answerPingByDefault).describe('Answer ICMP/ICMPv6 echo requests.'),
+    defaultInbound: f.defaultInbound.default('block').describe('What happens to inbound traffic no rule allows.'),
+    defaultOutbound: f.defaultOutbound.default('allow').describe('What happens to outbound traffic no rule decides.'),
+    notify: f.notify.default(true).describe('Ask when an app with no rule starts listening.'),
   });
 }
 
 export const ProfileSettingsSchema = profileSettingsSchema(false);
+/** Some settings of a profile, to change them and nothing else: no defaults are filled in. */
+export const ProfileSettingsPatchSchema = z.strictObject(profileSettingFields).partial();
 export type ProfileSettings = z.infer<typeof ProfileSettingsSchema>;
 
 /**
