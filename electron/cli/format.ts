@@ -56,10 +56,12 @@ export function formatRules(policy: Policy): string {
 }
 
 export function formatNetworks(n: MethodResult<'ListNetworks'>): string {
+  const undecided = new Set(n.known.filter((k) => k.undecided).map((k) => k.key));
   const rows = [['ID', 'NAME', 'PROFILE', 'STATE']];
-  for (const a of n.active) rows.push([a.key, a.name, a.profile, `connected on ${a.interface}${a.primary ? ' (primary)' : ''}${a.known ? '' : ', new'}`]);
-  for (const k of n.known.filter((x) => !x.active)) rows.push([k.key, k.name, k.profile, k.lastSeen ? `last seen ${k.lastSeen}` : 'known']);
-  return rows.length > 1 ? table(rows) : 'No networks.';
+  for (const a of n.active) rows.push([a.key, a.name, `${a.profile}${undecided.has(a.key) ? ' (not chosen yet)' : ''}`, `connected on ${a.interface}${a.primary ? ' (primary)' : ''}`]);
+  for (const k of n.known.filter((x) => !x.active)) rows.push([k.key, k.name, `${k.profile}${k.undecided ? ' (not chosen yet)' : ''}`, k.lastSeen ? `last seen ${k.lastSeen}` : 'known']);
+  const table_ = rows.length > 1 ? table(rows) : 'No networks.';
+  return undecided.size ? `${table_}\n\nChoose a profile for new networks: palisade network set ID private|public` : table_;
 }
 
 export function formatSockets(list: MethodResult<'ListSockets'>): string {

@@ -134,7 +134,7 @@ export class Firewall {
       // A broken policy file never reaches the kernel: with a table in place it stays as it is.
       if (kept) this.applied = { shape: shapeOf(compileRuleset(this.policy, this.runtime())), runtime: this.runtime() };
       else await this.applyFull(this.policy);
-      await this.rememberNewNetworks();
+      await this.recordSeenNetworks([]);
       await this.dropExpiredRules();
       this.notePromptCandidates(this.listening, false);
       await this.syncElements();
@@ -228,23 +228,33 @@ export class Firewall {
   // ---- events ------------------------------------------------------------------------------
 
   private async onNetworks(nets: ActiveNetwork[]): Promise<void> {
+    const before = this.active;
     this.active = nets;
-    await this.rememberNewNetworks();
+    await this.recordSeenNetworks(before);
     await this.syncElements();
     this.emitStatus();
   }
 
-  /** A network seen for the first time is remembered as Public, and the user is asked once. */
-  private async rememberNewNetworks(): Promise<void> {
+  /**
+   * A network seen for the first time is remembered as Public, marked undecided, and announced:
+   * the user is asked once (a client that connects later asks about undecided networks). A known
+   * network that comes back gets its lastSeen updated.
+   */
+  private async recordSeenNetworks(previouslyActive: readonly ActiveNetwork[]): Promise<void> {
     const { unknown } = assignProfiles(this.policy, this.active);
-    if (!unknown.length) return;
+    const wasActive = new Set(previouslyActive.map((n) => networkKey(n.identity)));
+    const returning = new Set(this.active.map((n) => networkKey(n.identity)).filter((k) => !wasActive.has(k)));
     const now = this.now();
-    const add = (p: Policy): Policy => parsePolicy({
+    const update = (p: Policy): Policy => parsePolicy({
       ...p,
-      networks: [...p.networks, ...unknown.map((n) => ({ name: n.name, identity: n.identity, profile: 'public' as const, firstSeen: now, lastSeen: now }))],
+      networks: [
+        ...p.networks.map((n) => (returning.has(networkKey(n.identity)) ? { ...n, lastSeen: now } : n)),
+        ...unknown.map((n) => ({ name: n.name, identity: n.identity, profile: 'public' as const, undecided: true, firstSeen: now, lastSeen: now })),
+      ],
     });
-    if (this.pending) this.pending = { ...this.pending, previous: add(this.pending.previous) };
-    await this.commit(add(this.policy), { persist: true });
+    if (!unknown.length && !this.policy.networks.some((n) => returning.has(networkKey(n.identity)))) return;
+    if (this.pending) this.pending = { ...this.pending, previous: update(this.pending.previous) };
+    await this.commit(update(this.policy), { persist: true });
     for (const n of unknown) this.deps.emit('NewNetwork', { ...n, key: networkKey(n.identity) });
   }
 
@@ -422,7 +432,7 @@ export class Firewall {
     ListPrompts: async () => [...this.prompts.values()],
     ChangePolicy: async (args: ParsedArgs<'ChangePolicy'>) =>
       this.change(() => applyEdits(this.policy, args.edits as PolicyEdit[], this.editContext()), args.confirmWithin),
-    ReplacePolicy: async (args: ParsedArgs<'ReplacePolicy'>) => this.change(() => parsePolicy(args.policy), args.confirmWithin),
+    ReplacePolicy: async (args: ParsedArgs<'ReplacePolicy'>) => this.change(() => args.policy, args.confirmWithin),
     ConfirmChange: async (args: ParsedArgs<'ConfirmChange'>) => this.serialize(async () => {
       if (this.pending?.id !== args.id) throw failed(`no change ${args.id} is waiting for confirmation (it may have rolled back already)`);
       clearTimeout(this.pending.timer);

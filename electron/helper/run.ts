@@ -44,8 +44,10 @@ async function main(argv: string[]): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('palisaded must run as root: it manages the kernel firewall');
 
   const bus = await connectSystemBus();
-  // The firewall emits through the service, which serves the firewall's handlers: tie the knot here.
+  // The firewall emits through the service, which serves the firewall's handlers: tie the knot
+  // here. What the firewall announces while it starts is held until the service is on the bus.
   const link: { service?: FirewallService } = {};
+  const early: (() => void)[] = [];
   const firewall = new Firewall({
     kernel: new NftAdapter(),
     store: new PolicyStore(values.policy),
@@ -53,7 +55,10 @@ async function main(argv: string[]): Promise<void> {
     sockets: new SocketMonitor({ pollIntervalMs }),
     networks: await createNetworkWatcher(bus),
     interfaces: listInterfaces,
-    emit: (signal, payload) => link.service?.emit(signal, payload),
+    emit: (signal, payload) => {
+      if (link.service) link.service.emit(signal, payload);
+      else early.push(() => link.service?.emit(signal, payload));
+    },
     onRevision: () => link.service?.propertiesChanged(['Revision']),
     log,
     version: packageJson.version,
@@ -66,12 +71,14 @@ async function main(argv: string[]): Promise<void> {
     properties: () => ({ Version: packageJson.version, Revision: firewall.currentRevision() }),
     log,
   });
-  link.service = service;
   await service.start();
+  link.service = service;
+  for (const send of early.splice(0)) send();
   log(`palisaded ${packageJson.version}: policy ${values.policy}, ruleset applied, serving org.palisade.Firewall1`);
 
   const shutdown = async (signal: string) => {
     log(`palisaded: ${signal}, stopping (the ruleset stays in place)`);
+    service.stop();
     await firewall.stop();
     bus.disconnect();
     process.exit(0);

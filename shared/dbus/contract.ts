@@ -11,6 +11,7 @@ import {
   AppIdentitySchema, KnownNetworkSchema, NetworkIdentitySchema, PolicySchema, ProfileNameSchema, ProfileSettingsSchema,
 } from '../policy/schema';
 import { PolicyEditSchema } from '../policy/edits';
+import { ValidPolicySchema } from '../policy/validate';
 import type { SocketEntry } from '../runtime/sockets';
 import type { ActiveNetwork } from '../runtime/networks';
 import type { InterfaceExposure } from '../exposure/predict';
@@ -164,7 +165,7 @@ export const METHODS = {
   ListPrompts: method('read', NoArgs, z.array(PromptSchema), 'Apps waiting for an allow/block decision.'),
   ChangePolicy: method('manage', z.strictObject({ edits: z.array(PolicyEditSchema).min(1).max(1000), confirmWithin: ConfirmWithinSchema }), ChangeResultSchema,
     'Applies edits to the policy in one step.'),
-  ReplacePolicy: method('manage', z.strictObject({ policy: z.unknown(), confirmWithin: ConfirmWithinSchema }), ChangeResultSchema,
+  ReplacePolicy: method('manage', z.strictObject({ policy: ValidPolicySchema, confirmWithin: ConfirmWithinSchema }), ChangeResultSchema,
     'Replaces the whole policy (import).'),
   ConfirmChange: method('manage', z.strictObject({ id: z.string() }), ChangeResultSchema, 'Keeps a change applied with confirmWithin.'),
   AnswerPrompt: method('manage', z.strictObject({ id: z.string(), decision: PromptDecisionSchema }), ChangeResultSchema,

@@ -81,12 +81,12 @@ function applyOne(policy: Policy, edit: PolicyEdit, ctx: EditContext): Policy {
       const known = policy.networks.findIndex((n) => networkKey(n.identity) === edit.network);
       if (known >= 0) {
         const networks = [...policy.networks];
-        networks[known] = { ...(networks[known] as KnownNetwork), profile: edit.profile };
+        networks[known] = { ...(networks[known] as KnownNetwork), profile: edit.profile, undecided: false };
         return { ...policy, networks };
       }
       const active = ctx.activeNetworks.find((n) => networkKey(n.identity) === edit.network);
       if (!active) throw new EditError(`no network "${edit.network}" is known or active`);
-      return { ...policy, networks: [...policy.networks, { name: active.name, identity: active.identity, profile: edit.profile, firstSeen: ctx.now, lastSeen: ctx.now }] };
+      return { ...policy, networks: [...policy.networks, { name: active.name, identity: active.identity, profile: edit.profile, undecided: false, firstSeen: ctx.now, lastSeen: ctx.now }] };
     }
     case 'forgetNetwork': {
       if (!policy.networks.some((n) => networkKey(n.identity) === edit.network)) throw new EditError(`no known network "${edit.network}"`);

@@ -165,6 +165,7 @@ export const KnownNetworkSchema = z.strictObject({
   name: z.string().min(1).max(128),
   identity: NetworkIdentitySchema,
   profile: ProfileNameSchema,
+  undecided: z.boolean().default(false).describe('Remembered as Public on first sight; the user has not chosen a profile yet.'),
   firstSeen: DateTimeSchema.optional(),
   lastSeen: DateTimeSchema.optional(),
 });

@@ -1,6 +1,6 @@
 // Validation at every boundary: policy files, D-Bus and IPC payloads all come through here.
 // A refused document lists every offending path with its reason; nothing is partially taken.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppIdentitySchema, NetworkIdentitySchema, PolicySchema, type Policy } from './schema';
 import { appKey, networkKey } from './identity';
 
@@ -84,6 +84,17 @@ export function validatePolicy(input: unknown): ValidationResult<Policy> {
   if (issues.length || !parsed.success) return { ok: false, issues };
   return { ok: true, value: parsed.data };
 }
+
+/**
+ * A zod schema for "a valid policy", cross-document rules included, for boundaries that check
+ * their input with zod (the D-Bus contract): every issue becomes an issue of the argument.
+ */
+export const ValidPolicySchema = z.unknown().transform((input, ctx) => {
+  const result = validatePolicy(input);
+  if (result.ok) return result.value;
+  for (const issue of result.issues) ctx.addIssue({ code: 'custom', message: `${issue.path || '(document)'}: ${issue.message}` });
+  return z.NEVER;
+});
 
 /** Like validatePolicy, but throws PolicyValidationError listing every issue. */
 export function parsePolicy(input: unknown): Policy {

@@ -244,6 +244,9 @@ class FakeNetworkManagerService implements FakeNetworkManager {
       // Released before disconnecting, so the name is free (and clients told) when stop() resolves.
       await this.bus.releaseName(NM);
     } finally {
+      // dbus-next answers a call that arrives after disconnect() by writing to the closed stream,
+      // which throws from its event handler: claim every call from here on without answering.
+      this.bus.addMethodHandler(() => true);
       this.bus.disconnect();
     }
   }

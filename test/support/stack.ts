@@ -3,7 +3,7 @@
 // the lab's host namespace on that bus; the palisade CLI as root or as an unprivileged user; and,
 // when asked for, a NetworkManager stand-in on the bus.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,7 +108,10 @@ export class Stack {
   /** Starts palisaded in the lab's host namespace; resolves once it serves on the bus. */
   async startHelper(): Promise<void> {
     const argv = [process.execPath, '--import', 'tsx', path('electron/helper/run.ts'), '--policy', this.policyPath, '--poll-interval', String(this.pollIntervalMs)];
-    const child = this.lab.spawn('host', argv, { env: this.bus.env() });
+    // The helper's temporary files (nft transactions) stay inside the stack, even if it is killed.
+    const tmp = join(this.dir, 'tmp');
+    await mkdir(tmp, { recursive: true });
+    const child = this.lab.spawn('host', argv, { env: this.bus.env({ TMPDIR: tmp }) });
     this.helper = child;
     await new Promise<void>((resolve, reject) => {
       const rl = createInterface({ input: child.stderr as NodeJS.ReadableStream });

@@ -4,18 +4,22 @@
 //
 // 1. Without NetworkManager the network is the default gateway's IP + MAC: a new gateway on h0 is
 //    a new network (Public, NewNetwork signal), the user makes it Private, the machine moves to
-//    another router on the same interface (another MAC) and back.
+//    another router on the same interface (another MAC), to another gateway address, and back;
+//    a profile switch rewrites only the iface_* map elements (table and rule handles unchanged).
+//    Across a helper restart the Private network stays Private, and a network first seen while
+//    the helper starts is new (Public) and announced; lastSeen follows the visits.
 // 2. With NetworkManager (the stand-in on the bus before the helper starts) the network is the
 //    connection: the primary connection changes on h0 from a Private Wi-Fi to a new café Wi-Fi
-//    and back.
+//    and back (roaming between access points of the same Wi-Fi keeps its profile).
 // 3. Two interfaces in two profiles at once, by gateway and by NetworkManager connection.
 //
+// Every scan result is also compared with the helper's own prediction (`palisade exposure`).
 // Waits poll every 200 ms up to a generous deadline and only wait: no timing is asserted.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Stack, type CliResult } from '../support/stack';
 import type { LabListener } from '../lab/lab';
 import type { FirewallClient } from '../../electron/client/firewall-client';
-import { NetworksSchema, StatusSchema, type SignalPayload, type Status } from '../../shared/dbus/contract';
+import { InterfaceExposureSchema, NetworksSchema, StatusSchema, type SignalPayload, type Status } from '../../shared/dbus/contract';
 import type { z } from 'zod';
 
 type Networks = z.infer<typeof NetworksSchema>;
@@ -109,9 +113,22 @@ async function scanTcp(stack: Stack, target: string, port = PORT): Promise<strin
   return report.get(`tcp/${port}`);
 }
 
+/** What the helper predicts a scanner sees on tcp/PORT through `iface` (`palisade exposure --json`). */
+async function predicted(stack: Stack, iface: string): Promise<string | undefined> {
+  const res = ok(stack, await stack.cli(['exposure', '--json', '--interface', iface]), 'exposure --json');
+  const exposures = InterfaceExposureSchema.array().parse(JSON.parse(res.stdout));
+  const ports = exposures.find((e) => e.interface === iface)?.ports ?? [];
+  return ports.find((p) => p.protocol === 'tcp' && p.port === PORT)?.state;
+}
+
+const LINK_OF: Record<string, string> = { '10.77.0.1': 'h0', 'fd00:77:0::1': 'h0', '10.77.1.1': 'h1', 'fd00:77:1::1': 'h1' };
+
+/** nmap sees `expected` on tcp/PORT at `target`, and the helper's exposure prediction agrees. */
 async function expectScan(stack: Stack, target: string, expected: string, step: string): Promise<void> {
   const state = await scanTcp(stack, target);
   expect(state, `${step}: nmap tcp/${PORT} at ${target}\nruleset:\n${await stack.ruleset()}\nhelper log:\n${helperTail(stack)}`).toBe(expected);
+  const iface = LINK_OF[target];
+  if (iface) expect(await predicted(stack, iface), `${step}: predicted tcp/${PORT} on ${iface}`).toBe(expected);
 }
 
 /** Collects NewNetwork signals from the helper. */
@@ -121,8 +138,9 @@ async function watchNewNetworks(client: FirewallClient): Promise<NewNetwork[]> {
   return seen;
 }
 
-async function allowPortOnPrivate(stack: Stack): Promise<LabListener> {
-  const listener = await stack.lab.listen([{ protocol: 'tcp', address: '0.0.0.0', port: PORT }]);
+/** A TCP listener on PORT (all IPv4 addresses, or IPv4 and IPv6 with '::'), allowed on Private only. */
+async function allowPortOnPrivate(stack: Stack, address = '0.0.0.0'): Promise<LabListener> {
+  const listener = await stack.lab.listen([{ protocol: 'tcp', address, port: PORT }]);
   ok(stack, await stack.cli(['port', 'allow', `${PORT}/tcp`, '--profile', 'private']), 'port allow');
   return listener;
 }
@@ -220,9 +238,121 @@ describe('without NetworkManager: the default gateway (IP + MAC) is the network'
       expect(await ruleHandles(stack, 'in_private')).toEqual(privateHandles);
       expect(await ruleHandles(stack, 'in_public')).toEqual(publicHandles);
       expect(await tableHandles(stack)).toEqual(handles);
+
+      // Another gateway address on the same link (same MAC): another network too, Public.
+      await stack.lab.exec('outside', ['ip', 'addr', 'add', '10.77.0.3/24', 'dev', 'o0']);
+      await stack.lab.exec('host', ['ip', 'route', 'replace', 'default', 'via', '10.77.0.3', 'dev', 'h0']);
+      const thirdKey = `gw:10.77.0.3@${firstMac}`;
+      const third = await until(stack, 'gateway 10.77.0.3 appears on h0', () => cliNetworks(stack), (n) => activeOn(n, 'h0')?.key === thirdKey && activeOn(n, 'h0')?.known === true);
+      expect(activeOn(third, 'h0')).toMatchObject({ identity: { kind: 'gateway', address: '10.77.0.3', mac: firstMac }, profile: 'public' });
+      await profileInForce(stack, 'h0', 'public', 'gateway 10.77.0.3');
+      await expectScan(stack, '10.77.0.1', 'filtered', 'gateway 10.77.0.3 (new, Public)');
+      await until(stack, 'NewNetwork for gateway 10.77.0.3', async () => newNetworks, (s) => s.some((n) => n.key === thirdKey));
+      expect(third.known.find((k) => k.key === firstKey)).toMatchObject({ profile: 'private', active: false });
+
+      // And back via 10.77.0.2: Private, still not asked again.
+      await stack.lab.exec('host', ['ip', 'route', 'replace', 'default', 'via', '10.77.0.2', 'dev', 'h0']);
+      await until(stack, 'first network back on h0 again', () => cliNetworks(stack), (n) => activeOn(n, 'h0')?.key === firstKey);
+      await profileInForce(stack, 'h0', 'private', 'back via 10.77.0.2');
+      await expectScan(stack, '10.77.0.1', 'open', 'back via 10.77.0.2 (Private)');
+      expect(newNetworks.map((n) => n.key).sort()).toEqual([firstKey, secondKey, thirdKey].sort());
+      expect(await tableHandles(stack)).toEqual(handles);
     } finally {
       await listener.stop();
     }
+  });
+});
+
+describe('without NetworkManager: networks across a helper restart', () => {
+  let stack: Stack;
+  let client: FirewallClient | undefined;
+  let newNetworks: NewNetwork[] = [];
+  let statusSignals = 0;
+  let h0Key = '';
+  let h1Key = '';
+  beforeAll(async () => {
+    stack = await Stack.start({ links: 2 });
+    client = await stack.client();
+    newNetworks = await watchNewNetworks(client);
+    await client.on('StatusChanged', () => { statusSignals++; });
+    await stack.lab.exec('host', ['ip', 'route', 'add', 'default', 'via', '10.77.0.2', 'dev', 'h0', 'metric', '100']);
+    const first = await until(stack, 'network on h0', () => cliNetworks(stack), (n) => activeOn(n, 'h0')?.known === true);
+    h0Key = activeOn(first, 'h0')?.key ?? '';
+    ok(stack, await stack.cli(['network', 'set', h0Key, 'private']), `network set ${h0Key} private`);
+    await profileInForce(stack, 'h0', 'private', 'h0 network set Private');
+    await until(stack, 'NewNetwork for the h0 network', async () => newNetworks, (seen) => seen.some((n) => n.key === h0Key));
+
+    // The helper stops (an update, a crash); meanwhile h1 joins a network the machine never saw,
+    // with its gateway's MAC already resolved, so the helper finds it while it starts.
+    await stack.stopHelper('SIGTERM');
+    await stack.lab.exec('host', ['ip', 'route', 'add', 'default', 'via', '10.77.1.2', 'dev', 'h1', 'metric', '200']);
+    await stack.lab.exec('host', ['ping', '-4', '-n', '-c', '1', '-W', '2', '10.77.1.2'], { allowFailure: true });
+    const o1 = JSON.parse((await stack.lab.exec('outside', ['ip', '-j', 'link', 'show', 'o1'])).stdout) as { address: string }[];
+    const o1Mac = (o1[0]?.address ?? '').toLowerCase();
+    h1Key = `gw:10.77.1.2@${o1Mac}`;
+    await until(stack, 'h1 gateway resolved before the restart', async () => (await stack.lab.exec('host', ['ip', 'neigh', 'show', '10.77.1.2', 'dev', 'h1'])).stdout, (out) => out.includes(o1Mac));
+    await stack.startHelper();
+  });
+  afterAll(async () => {
+    client?.close();
+    await stack?.stop();
+  });
+
+  it('keeps the Private network after a restart, and treats the network joined meanwhile as new (Public)', async () => {
+    await profileInForce(stack, 'h0', 'private', 'after the restart, h0');
+    await profileInForce(stack, 'h1', 'public', 'after the restart, h1');
+    const networks = await cliNetworks(stack);
+    expect(activeOn(networks, 'h0')).toMatchObject({ key: h0Key, known: true, profile: 'private' });
+    expect(activeOn(networks, 'h1')).toMatchObject({ key: h1Key, known: true, profile: 'public' });
+    const signalsBefore = statusSignals;
+    const listener = await allowPortOnPrivate(stack);
+    try {
+      // The client connected before the restart hears the restarted helper's signals.
+      await until(stack, 'StatusChanged from the restarted helper', async () => statusSignals, (n) => n > signalsBefore);
+      await expectScan(stack, '10.77.0.1', 'open', 'after the restart, h0 (Private)');
+      await expectScan(stack, '10.77.1.1', 'filtered', 'after the restart, h1 (new, Public)');
+    } finally {
+      await listener.stop();
+    }
+    // h0's network was asked about once, before the restart, and not again.
+    expect(newNetworks.filter((n) => n.key === h0Key)).toHaveLength(1);
+  });
+
+  it('announces (NewNetwork) the network first seen while the helper starts, so the user is asked once', async () => {
+    await until(stack, 'h1 network remembered', () => cliNetworks(stack), (n) => activeOn(n, 'h1')?.known === true);
+    await until(stack, 'NewNetwork for the network h1 joined while the helper was stopped', async () => newNetworks, (seen) => seen.some((n) => n.key === h1Key));
+  });
+});
+
+describe('without NetworkManager: what a known network remembers', () => {
+  let stack: Stack | undefined;
+  afterAll(async () => { await stack?.stop(); });
+
+  it('updates lastSeen when a known network is seen again', async () => {
+    const s = await Stack.start({ links: 1 });
+    stack = s;
+    await s.lab.exec('outside', ['ip', 'addr', 'add', '10.77.0.3/24', 'dev', 'o0']);
+    const gateway = (address: string) => s.lab.exec('host', ['ip', 'route', 'replace', 'default', 'via', address, 'dev', 'h0']);
+    const onGateway = (address: string) => (n: Networks) => {
+      const net = activeOn(n, 'h0');
+      return net?.identity.kind === 'gateway' && net.identity.address === address && net.known;
+    };
+    await gateway('10.77.0.2');
+    const first = await until(s, 'network via 10.77.0.2', () => cliNetworks(s), onGateway('10.77.0.2'));
+    const key = activeOn(first, 'h0')?.key ?? '';
+    await gateway('10.77.0.3');
+    await until(s, 'network via 10.77.0.3', () => cliNetworks(s), onGateway('10.77.0.3'));
+
+    // Back on the first network for a while, then away again.
+    const returnedAt = new Date().toISOString();
+    await gateway('10.77.0.2');
+    await until(s, 'network via 10.77.0.2 again', () => cliNetworks(s), onGateway('10.77.0.2'));
+    await gateway('10.77.0.3');
+    const away = await until(s, 'network via 10.77.0.3 again', () => cliNetworks(s), onGateway('10.77.0.3'));
+    const known = away.known.find((k) => k.key === key);
+    expect(known).toMatchObject({ active: false });
+    // `palisade network list` prints "last seen <lastSeen>" for it: that must be this visit, not the first.
+    expect(known?.lastSeen ?? '', `lastSeen of ${key} (firstSeen ${known?.firstSeen ?? '-'}, back on it at ${returnedAt})`).toSatisfy((t: string) => Date.parse(t) >= Date.parse(returnedAt));
   });
 });
 
@@ -265,6 +395,14 @@ describe('with NetworkManager: the connection is the network', () => {
 
     ok(stack, await stack.cli(['network', 'set', homeKey, 'private']), `network set ${homeKey} private`);
     await profileInForce(stack, 'h0', 'private', 'home Wi-Fi set Private');
+
+    // Another access point of the same network (roaming): the same network, still Private.
+    nm().roam(HOME.uuid, 'AA:BB:CC:00:00:02');
+    await until(stack, 'home Wi-Fi roamed', () => cliNetworks(stack), (n) => {
+      const net = activeOn(n, 'h0');
+      return net?.identity.kind === 'networkmanager' && net.identity.bssid === 'aa:bb:cc:00:00:02';
+    });
+    await profileInForce(stack, 'h0', 'private', 'home Wi-Fi roamed');
 
     const listener = await allowPortOnPrivate(stack);
     try {
@@ -333,10 +471,12 @@ describe('two interfaces on two networks in two profiles at once', () => {
     ok(s, await s.cli(['network', 'set', h0.key, 'private']), `network set ${h0.key} private`);
     await profileInForce(s, 'h0', 'private', 'h0 network set Private');
     await profileInForce(s, 'h1', 'public', 'h1 network left Public');
-    listener = await allowPortOnPrivate(s);
+    listener = await allowPortOnPrivate(s, '::');
 
     await expectScan(s, '10.77.0.1', 'open', 'h0 (Private)');
     await expectScan(s, '10.77.1.1', 'filtered', 'h1 (Public)');
+    await expectScan(s, 'fd00:77:0::1', 'open', 'h0 (Private), IPv6');
+    await expectScan(s, 'fd00:77:1::1', 'filtered', 'h1 (Public), IPv6');
     const status = await cliStatus(s);
     expect(status.interfaces.find((i) => i.name === 'h0')).toMatchObject({ profile: 'private', network: { key: h0.key, known: true } });
     expect(status.interfaces.find((i) => i.name === 'h1')).toMatchObject({ profile: 'public', network: { known: true } });

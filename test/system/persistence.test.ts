@@ -6,8 +6,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile, rm, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual, promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Stack, type StackOptions } from '../support/stack';
 import { FirewallError, type FirewallClient } from '../../electron/client/firewall-client';
@@ -233,7 +232,7 @@ describe('persistence of the policy', () => {
         for (let round = 0; n < total; round++) {
           if (round > 400) throw new Error(`no progress: ${n} of ${total} changes after ${round} rounds`);
           // A kill at a random moment of this round; the burst goes on until it lands.
-          const delay = Math.floor(random() * 400);
+          const delay = Math.floor(random() * 1500);
           let killed: Promise<void> | undefined;
           const timer = setTimeout(() => { killed = stack.stopHelper('SIGKILL'); }, delay);
           let inflight: { change: PolicyEditInput; next: Policy } | undefined;

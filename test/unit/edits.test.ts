@@ -316,7 +316,7 @@ describe('setNetworkProfile', () => {
     const out = applyEdits(base, [{ op: 'setNetworkProfile', network: `nm:${UUID_CAFE}`, profile: 'private' }], context([activeCafe()]));
     expect(out.networks).toHaveLength(3);
     expect(out.networks.slice(0, 2)).toEqual(base.networks);
-    expect(out.networks[2]).toEqual({ name: 'Café Wi-Fi', identity: CAFE, profile: 'private', firstSeen: NOW, lastSeen: NOW });
+    expect(out.networks[2]).toEqual({ name: 'Café Wi-Fi', identity: CAFE, profile: 'private', undecided: false, firstSeen: NOW, lastSeen: NOW });
   });
 
   it('a known network that is also active is updated, not added twice', () => {

@@ -469,7 +469,8 @@ describe('known networks', () => {
       network(gateway('fd00::1'), { name: 'Office', profile: 'public', firstSeen: '2026-01-01T08:00:00Z', lastSeen: '2026-03-01T08:00:00Z' }),
       network(gateway('192.168.1.1', '52:54:00:12:34:57')),
     ];
-    expect(valueOf(doc({ networks })).networks).toEqual(networks);
+    // A network written without "undecided" is one the user (or admin) chose: the default is false.
+    expect(valueOf(doc({ networks })).networks).toEqual(networks.map((n) => ({ undecided: false, ...n })));
   });
 });
 
@@ -785,7 +786,7 @@ describe('a full, realistic document', () => {
     expect(policy.portRules[0]).toStrictEqual({ ...realistic.portRules[0], enabled: true, alwaysOpen: false });
     expect(policy.portRules[1]?.enabled).toBe(false);
     expect(policy.portRules[2]?.remote).toEqual([]);
-    expect(policy.networks).toStrictEqual(realistic.networks);
+    expect(policy.networks).toStrictEqual(realistic.networks.map((n) => ({ ...n, undecided: false })));
     expect(policy.interfaces).toStrictEqual(realistic.interfaces);
   });
 

@@ -3,6 +3,7 @@
 // against the method's schema; the caller checked with polkit for the method's action; the
 // handler run; the result sent back as JSON. A refused or malformed call changes nothing, and
 // no input can crash the helper.
+import { readFile } from 'node:fs/promises';
 import dbus, { type MessageBus } from 'dbus-next';
 import type { z } from 'zod';
 import {
@@ -47,6 +48,7 @@ type DBusMessage = InstanceType<typeof Message>;
 export class FirewallService {
   private readonly bus: MessageBus;
   private readonly log: (message: string) => void;
+  private stopped = false;
 
   constructor(private readonly opts: ServiceOptions) {
     this.bus = opts.bus;
@@ -72,8 +74,17 @@ export class FirewallService {
     this.bus.send(Message.newSignal(OBJECT_PATH, 'org.freedesktop.DBus.Properties', 'PropertiesChanged', 'sa{sv}as', [INTERFACE_NAME, changed, []]));
   }
 
+  /**
+   * Stops answering: every call is claimed and left unanswered, so none reaches dbus-next's own
+   * default reply, which throws once the connection is closed. Call before disconnecting.
+   */
+  stop(): void {
+    this.stopped = true;
+  }
+
   /** Synchronous by dbus-next's contract: claim the message, answer it later. */
   private route(msg: DBusMessage): boolean {
+    if (this.stopped) return true;
     if (msg.type !== MessageType.METHOD_CALL) return false;
     if (msg.path !== OBJECT_PATH) return this.routeParent(msg);
     this.answer(msg).catch((err: unknown) => {
@@ -120,6 +131,7 @@ export class FirewallService {
         break;
       case 'org.freedesktop.DBus.Peer':
         if (msg.member === 'Ping') return this.reply(Message.newMethodReturn(msg, '', []));
+        if (msg.member === 'GetMachineId') return this.answerMachineId(msg);
         break;
       case 'org.freedesktop.DBus.Properties':
         return this.answerProperties(msg);
@@ -132,8 +144,17 @@ export class FirewallService {
     this.fail(msg, DBUS_ERRORS.unknownMethod, `no method ${msg.interface ? `${msg.interface}.` : ''}${msg.member} on ${OBJECT_PATH}`);
   }
 
+  private async answerMachineId(msg: DBusMessage): Promise<void> {
+    for (const file of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+      const id = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
+      if (/^[0-9a-f]{32}$/.test(id)) return this.reply(Message.newMethodReturn(msg, 's', [id]));
+    }
+    this.fail(msg, DBUS_ERRORS.failed, 'this machine has no machine id (/etc/machine-id)');
+  }
+
   private async answerProperties(msg: DBusMessage): Promise<void> {
     const [iface, name] = msg.body as unknown[];
+    if (!['Get', 'GetAll', 'Set'].includes(msg.member)) return this.fail(msg, DBUS_ERRORS.unknownMethod, `no method org.freedesktop.DBus.Properties.${msg.member}`);
     if (msg.member === 'Set') return this.fail(msg, DBUS_ERRORS.accessDenied, 'the properties of org.palisade.Firewall1 are read-only');
     if (typeof iface !== 'string' || (msg.member === 'Get' ? msg.signature !== 'ss' : msg.signature !== 's')) {
       return this.fail(msg, DBUS_ERRORS.invalidArgs, `Properties.${msg.member}: unexpected arguments (${msg.signature || 'none'})`);
@@ -149,7 +170,6 @@ export class FirewallService {
       if (typeof name !== 'string' || !Object.hasOwn(PROPERTIES, name)) return this.fail(msg, DBUS_ERRORS.invalidArgs, `no property ${String(name)}`);
       return this.reply(Message.newMethodReturn(msg, 'v', [variant(name as PropertyName)]));
     }
-    this.fail(msg, DBUS_ERRORS.unknownMethod, `no method org.freedesktop.DBus.Properties.${msg.member}`);
   }
 
   private async answerMethod<M extends MethodName>(msg: DBusMessage, name: M): Promise<void> {
