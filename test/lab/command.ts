@@ -14,11 +14,11 @@ export class CommandError extends Error {
   }
 }
 
-export function run(argv: readonly string[], opts: { input?: string; allowFailure?: boolean; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function run(argv: readonly string[], opts: { input?: string; allowFailure?: boolean; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000, ...(opts.env ? { env: opts.env } : {}) }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : (child.exitCode ?? 1)) : 0;
       const result = { code, stdout: String(stdout), stderr: String(stderr) };
       if (code !== 0 && !opts.allowFailure) reject(new CommandError(argv, result));
