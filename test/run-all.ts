@@ -4,7 +4,7 @@ import { spawnSync, execFileSync } from 'node:child_process';
 
 const SUITES: { name: string; argv: string[]; needsRoot?: boolean }[] = [
   { name: 'lint', argv: ['npx', 'eslint', '.'] },
-  { name: 'typecheck', argv: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
+  { name: 'typecheck', argv: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'policy schema file is current', argv: ['npx', 'tsx', 'scripts/generate-policy-schema.ts', '--check'] },
   { name: 'unit', argv: ['npx', 'vitest', 'run', '--project', 'unit'] },
   { name: 'kernel (nftables in namespaces)', argv: ['npx', 'vitest', 'run', '--project', 'kernel'], needsRoot: true },

@@ -1,0 +1,9 @@
+// Strings of the networks screen.
+export const networks = {
+  en: {
+    title: 'networks',
+  },
+  ja: {
+    title: 'networks',
+  },
+} as const;

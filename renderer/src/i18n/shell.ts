@@ -1,0 +1,51 @@
+// Strings of the app frame: the new-app prompt and the new-network question.
+export const shell = {
+  en: {
+    prompt: {
+      title: 'Palisade blocked some features of this app',
+      intro: 'Palisade has blocked some features of {{name}} on all public and private networks.',
+      name: 'Name',
+      path: 'Path',
+      ports: 'Listening on',
+      process: 'Process',
+      allowOn: 'Allow {{name}} to communicate on these networks:',
+      privateHint: 'Private networks, such as my home or work network',
+      publicHint: 'Public networks, such as those in airports and cafés (not recommended: these networks often have little or no security)',
+      allow: 'Allow access',
+      keepBlocked: 'Keep blocked',
+      more: '{{count}} more apps are waiting',
+    },
+    network: {
+      title: 'Is {{name}} a private network?',
+      body: 'On a private network other devices may find this computer and use what it shares. Choose Public on networks you do not trust, such as those in cafés and airports.',
+      private: 'Yes, it is private',
+      public: 'No, keep it public',
+    },
+    skipToContent: 'Skip to content',
+    scanMe: 'Scan me',
+  },
+  ja: {
+    prompt: {
+      title: 'このアプリの機能のいくつかが Palisade でブロックされています',
+      intro: 'すべてのパブリック ネットワークとプライベート ネットワークで、{{name}} の機能のいくつかが Palisade でブロックされています。',
+      name: '名前',
+      path: 'パス',
+      ports: '待ち受けポート',
+      process: 'プロセス',
+      allowOn: '{{name}} にこれらのネットワーク上での通信を許可する:',
+      privateHint: 'プライベート ネットワーク (ホーム ネットワークや社内ネットワークなど)',
+      publicHint: 'パブリック ネットワーク (空港、喫茶店など) (これらのネットワークのセキュリティは多くの場合低いか、設定されていないため、お勧めしません)',
+      allow: 'アクセスを許可する',
+      keepBlocked: 'ブロックしたままにする',
+      more: 'ほかに {{count}} 個のアプリが待っています',
+    },
+    network: {
+      title: '{{name}} はプライベート ネットワークですか?',
+      body: 'プライベート ネットワークでは、ほかのデバイスがこのコンピューターを見つけ、共有しているものを使える場合があります。喫茶店や空港など信頼できないネットワークではパブリックを選んでください。',
+      private: 'はい、プライベートです',
+      public: 'いいえ、パブリックのままにする',
+    },
+    skipToContent: 'コンテンツへ移動',
+    scanMe: 'スキャンする',
+  },
+} as const;

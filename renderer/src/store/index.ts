@@ -1,0 +1,281 @@
+// The renderer's state, as zustand slices: the link to the helper, the firewall as the helper
+// reports it, live sockets, and the UI. Components select the smallest piece they need; socket
+// events are batched so a busy machine costs one update per frame, not one per socket.
+import { create, type StateCreator } from 'zustand';
+import type { AppDescription, AppInfo, HelperState, InvokeArgs, InvokeResult, Screen, Settings } from '../../../shared/ipc/contract';
+import type { AppIdentity } from '../../../shared/policy/schema';
+import { appKey } from '../../../shared/policy/identity';
+import type { MethodResult, Prompt, Status } from '../../../shared/dbus/contract';
+import type { Policy } from '../../../shared/policy/schema';
+import type { PolicyEditInput } from '../../../shared/policy/edits';
+import type { SocketEntry } from '../../../shared/runtime/sockets';
+import i18next from 'i18next';
+import { ApiError, call, subscribe } from '../api/client';
+
+export type Notice = { id: number; kind: 'error' | 'info'; text: string; code?: string };
+
+interface ConnectionSlice {
+  appInfo: AppInfo | undefined;
+  helper: HelperState | undefined;
+  settings: Settings | undefined;
+  /** Names and icons of apps, by app key, from their .desktop files. */
+  apps: Record<string, AppDescription>;
+  describeApps: (identities: AppIdentity[]) => Promise<void>;
+  installHelper: () => Promise<void>;
+  updateSettings: (patch: Partial<Settings>) => Promise<void>;
+}
+
+interface FirewallSlice {
+  status: Status | undefined;
+  policy: Policy | undefined;
+  networks: MethodResult<'ListNetworks'> | undefined;
+  prompts: Prompt[];
+  exposure: MethodResult<'GetExposure'> | undefined;
+  ruleset: string | undefined;
+  pendingChange: { id: string; deadline: string } | undefined;
+  loadFirewall: () => Promise<void>;
+  loadExposure: () => Promise<void>;
+  loadRuleset: () => Promise<void>;
+  /** Sends edits to the helper; resolves true when they were applied. */
+  change: (edits: PolicyEditInput[], opts?: { confirmWithin?: number }) => Promise<boolean>;
+  importPolicy: (policy: unknown) => Promise<boolean>;
+  confirmChange: () => Promise<void>;
+  answerPrompt: (id: string, decision: InvokeArgs<'firewall:answerPrompt'>['decision']) => Promise<boolean>;
+}
+
+export function socketKey(s: Pick<SocketEntry, 'protocol' | 'family' | 'address' | 'port' | 'inode' | 'remoteAddress' | 'remotePort'>): string {
+  return `${s.protocol}${s.family}|${s.address}|${s.port}|${s.remoteAddress}|${s.remotePort}|${s.inode}`;
+}
+
+interface ActivitySlice {
+  sockets: SocketEntry[];
+  socketsLoadedAt: number | undefined;
+  loadSockets: () => Promise<void>;
+  applyListening: (change: { added: SocketEntry[]; removed: SocketEntry[] }) => void;
+}
+
+interface UiSlice {
+  screen: Screen;
+  notices: Notice[];
+  /** A prompt or network question the UI should show now (from a notification click or event). */
+  focus: { promptId?: string; networkKey?: string } | undefined;
+  navigate: (screen: Screen, focus?: { promptId?: string; networkKey?: string }) => void;
+  notify: (notice: Omit<Notice, 'id'>) => void;
+  dismiss: (id: number) => void;
+  /** Reports a failed call as a notice and returns false. */
+  fail: (err: unknown) => false;
+}
+
+export type AppState = ConnectionSlice & FirewallSlice & ActivitySlice & UiSlice;
+type Slice<T> = StateCreator<AppState, [], [], T>;
+
+const connectionSlice: Slice<ConnectionSlice> = (set, get) => ({
+  appInfo: undefined,
+  helper: undefined,
+  settings: undefined,
+  apps: {},
+  async describeApps(identities) {
+    const known = get().apps;
+    const missing = identities.filter((i) => !known[appKey(i)]);
+    if (!missing.length) return;
+    try {
+      const found = await call('apps:describe', { identities: missing });
+      set({ apps: { ...get().apps, ...Object.fromEntries(found.map((d) => [appKey(d.identity), d])) } });
+    } catch {
+      // Names and icons are a nicety: the identity is shown instead.
+    }
+  },
+  async installHelper() {
+    try {
+      set({ helper: await call('helper:install', {}) });
+      await get().loadFirewall();
+    } catch (err) {
+      get().fail(err);
+    }
+  },
+  async updateSettings(patch) {
+    try {
+      set({ settings: await call('settings:set', patch) });
+    } catch (err) {
+      get().fail(err);
+    }
+  },
+});
+
+const firewallSlice: Slice<FirewallSlice> = (set, get) => ({
+  status: undefined,
+  policy: undefined,
+  networks: undefined,
+  prompts: [],
+  exposure: undefined,
+  ruleset: undefined,
+  pendingChange: undefined,
+  async loadFirewall() {
+    try {
+      const [status, policy, networks, prompts] = await Promise.all([
+        call('firewall:status', {}), call('firewall:policy', {}), call('firewall:networks', {}), call('firewall:prompts', {}),
+      ]);
+      set({ status, policy, networks, prompts, pendingChange: status.pendingChange });
+    } catch (err) {
+      get().fail(err);
+    }
+  },
+  async loadExposure() {
+    try {
+      set({ exposure: await call('firewall:exposure', {}) });
+    } catch (err) {
+      get().fail(err);
+    }
+  },
+  async loadRuleset() {
+    try {
+      set({ ruleset: (await call('firewall:ruleset', {})).text });
+    } catch (err) {
+      get().fail(err);
+    }
+  },
+  async change(edits, opts = {}) {
+    try {
+      const result: InvokeResult<'firewall:change'> = await call('firewall:change', { edits, ...opts });
+      if (result.pending) set({ pendingChange: result.pending });
+      await get().loadFirewall();
+      return true;
+    } catch (err) {
+      return get().fail(err);
+    }
+  },
+  async importPolicy(policy) {
+    try {
+      await call('firewall:import', { policy });
+      await get().loadFirewall();
+      return true;
+    } catch (err) {
+      return get().fail(err);
+    }
+  },
+  async confirmChange() {
+    const pending = get().pendingChange;
+    if (!pending) return;
+    try {
+      await call('firewall:confirm', { id: pending.id });
+      set({ pendingChange: undefined });
+    } catch (err) {
+      get().fail(err);
+    }
+  },
+  async answerPrompt(id, decision) {
+    try {
+      await call('firewall:answerPrompt', { id, decision });
+      set({ prompts: get().prompts.filter((p) => p.id !== id) });
+      await get().loadFirewall();
+      return true;
+    } catch (err) {
+      return get().fail(err);
+    }
+  },
+});
+
+const activitySlice: Slice<ActivitySlice> = (set, get) => ({
+  sockets: [],
+  socketsLoadedAt: undefined,
+  async loadSockets() {
+    try {
+      set({ sockets: await call('firewall:sockets', { listening: false }), socketsLoadedAt: Date.now() });
+    } catch (err) {
+      get().fail(err);
+    }
+  },
+  applyListening({ added, removed }) {
+    const gone = new Set(removed.map(socketKey));
+    const current = get().sockets.filter((s) => !gone.has(socketKey(s)));
+    const known = new Set(current.map(socketKey));
+    set({ sockets: [...current, ...added.filter((s) => !known.has(socketKey(s)))] });
+  },
+});
+
+let noticeId = 0;
+const uiSlice: Slice<UiSlice> = (set, get) => ({
+  screen: 'overview',
+  notices: [],
+  focus: undefined,
+  navigate(screen, focus) {
+    set({ screen, focus });
+  },
+  notify(notice) {
+    const id = ++noticeId;
+    set({ notices: [...get().notices.slice(-4), { ...notice, id }] });
+    if (notice.kind === 'info') setTimeout(() => get().dismiss(id), 6000);
+  },
+  dismiss(id) {
+    set({ notices: get().notices.filter((n) => n.id !== id) });
+  },
+  fail(err) {
+    const code = err instanceof ApiError ? err.code : 'failed';
+    get().notify({ kind: 'error', text: (err as Error).message ?? String(err), code });
+    return false;
+  },
+});
+
+export const useStore = create<AppState>()((...a) => ({
+  ...connectionSlice(...a),
+  ...firewallSlice(...a),
+  ...activitySlice(...a),
+  ...uiSlice(...a),
+}));
+
+/** Runs `fn` at most once per animation frame with everything queued since. */
+function perFrame<T>(fn: (batch: T[]) => void): (item: T) => void {
+  let queue: T[] = [];
+  let scheduled = false;
+  return (item) => {
+    queue.push(item);
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      const batch = queue;
+      queue = [];
+      scheduled = false;
+      fn(batch);
+    });
+  };
+}
+
+/** Loads the first state and follows the main process's events. */
+export async function bootStore(): Promise<void> {
+  const { getState: get, setState: set } = useStore;
+  const [appInfo, settings, helper] = await Promise.all([call('app:info', {}), call('settings:get', {}), call('helper:state', {})]);
+  set({ appInfo, settings, helper });
+  if (helper.connection === 'connected') await get().loadFirewall();
+
+  subscribe('helper:state', (state) => {
+    const was = get().helper?.connection;
+    set({ helper: state });
+    if (state.connection === 'connected' && was !== 'connected') void get().loadFirewall();
+  });
+  subscribe('firewall:status', (status) => {
+    const revisionChanged = status.revision !== get().status?.revision;
+    set({ status, pendingChange: status.pendingChange });
+    if (revisionChanged) {
+      void Promise.all([call('firewall:policy', {}), call('firewall:networks', {})])
+        .then(([policy, networks]) => set({ policy, networks }), (err: unknown) => get().fail(err));
+    } else {
+      void call('firewall:networks', {}).then((networks) => set({ networks }), () => undefined);
+    }
+  });
+  const listening = perFrame<{ added: SocketEntry[]; removed: SocketEntry[] }>((batch) => {
+    get().applyListening({ added: batch.flatMap((b) => b.added), removed: batch.flatMap((b) => b.removed) });
+  });
+  subscribe('firewall:listening', listening);
+  subscribe('firewall:prompt', (prompt) => set({ prompts: [...get().prompts.filter((p) => p.id !== prompt.id), prompt] }));
+  subscribe('firewall:promptClosed', ({ id }) => set({ prompts: get().prompts.filter((p) => p.id !== id) }));
+  subscribe('firewall:newNetwork', () => { void call('firewall:networks', {}).then((networks) => set({ networks }), () => undefined); });
+  subscribe('firewall:rolledBack', () => {
+    set({ pendingChange: undefined });
+    get().notify({ kind: 'info', text: i18next.t('rolledBack') });
+    void get().loadFirewall();
+  });
+  subscribe('settings:changed', (s) => set({ settings: s }));
+  subscribe('ui:navigate', ({ screen, promptId, networkKey }) => get().navigate(screen, {
+    ...(promptId !== undefined ? { promptId } : {}), ...(networkKey !== undefined ? { networkKey } : {}),
+  }));
+}
