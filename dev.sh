@@ -9,14 +9,15 @@ cd "$(dirname "$0")"
 
 # nftables/nmap/iproute2/…: the kernel firewall and the test lab; dbus-daemon, polkitd: the
 # helper's private test bus and a real polkit; ncat/socat: test listeners; libxml2-utils,
-# libdbus-1-dev (the bus DTD), shellcheck, systemd (systemd-analyze): checks of build/linux.
+# libdbus-1-dev (the bus DTD), shellcheck, systemd (systemd-analyze): checks of build/linux;
+# chromium + fonts-noto-cjk: the renderer in the lab and its tests (Japanese needs the CJK font).
 APT_PACKAGES=(nftables nmap iproute2 iputils-ping conntrack procps util-linux passwd dbus-daemon polkitd ncat socat
-  libxml2-utils libdbus-1-dev shellcheck systemd)
+  libxml2-utils libdbus-1-dev shellcheck systemd chromium fonts-noto-cjk)
 # command (or file) → package, to find what is missing without asking dpkg about every package.
 declare -A PROVIDES=([nft]=nftables [nmap]=nmap [ip]=iproute2 [ping]=iputils-ping [conntrack]=conntrack [ps]=procps
   [unshare]=util-linux [useradd]=passwd [dbus-daemon]=dbus-daemon [pkaction]=polkitd [ncat]=ncat [socat]=socat
   [xmllint]=libxml2-utils [/usr/share/xml/dbus-1/busconfig.dtd]=libdbus-1-dev [shellcheck]=shellcheck
-  [systemd-analyze]=systemd)
+  [systemd-analyze]=systemd [chromium]=chromium [/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc]=fonts-noto-cjk)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

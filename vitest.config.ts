@@ -13,6 +13,10 @@ export default defineConfig({
         // time: each starts its own stack, and scans should not compete for the CPU.
         test: { name: 'system', include: ['test/system/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 120_000, fileParallelism: false },
       },
+      {
+        // The renderer in Debian's Chromium against the lab (and screenshots of every screen).
+        test: { name: 'ui', include: ['test/ui/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 180_000, fileParallelism: false },
+      },
     ],
   },
 });

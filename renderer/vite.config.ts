@@ -14,5 +14,7 @@ export default defineConfig({
     sourcemap: true,
     // Electron's Chromium and Debian's Chromium are both current.
     target: 'chrome120',
+    // One bundle read from disk or loopback, never over a network: its size is not a concern.
+    chunkSizeWarningLimit: 2048,
   },
 });

@@ -1,37 +1,53 @@
-// `npm run lab` (`sudo ./dev.sh app`): Palisade running for real, without touching this
-// machine's firewall. Starts the lab (a "host" and an "outside" network namespace), a private
-// system bus with a real polkitd, and palisaded inside the host namespace; then prints how to
-// drive it with the palisade CLI and scan it from outside. Ctrl-C removes everything.
-import { Stack } from '../test/support/stack';
+// `npm run lab` (`sudo ./dev.sh app`): Palisade running for real without touching this machine's
+// firewall. Starts the lab (a "host" and an "outside" network namespace), a private system bus
+// with a real polkitd, palisaded inside the host namespace, and the desktop app: in Electron
+// where an Electron binary exists, otherwise in a Chromium app window over the loopback,
+// token-protected lab bridge (the same main-process code either way). Ctrl-C removes everything.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDesktopLab } from '../test/support/desktop-lab';
+import { CHROMIUM } from '../test/support/browser';
 
-const stack = await Stack.start({ links: 2 });
-// Two networks, as a laptop on Ethernet and Wi-Fi would have: the helper remembers both as Public.
+const lab = await startDesktopLab();
+const { stack } = lab;
+// Two networks, as a laptop on Ethernet and Wi-Fi would have: Palisade asks about each once.
 await stack.lab.exec('host', ['ip', 'route', 'add', 'default', 'via', '10.77.0.2', 'dev', 'h0']);
 await stack.lab.exec('host', ['ip', 'route', 'add', 'default', 'via', '10.77.1.2', 'dev', 'h1', 'metric', '200']);
 
-const env = `DBUS_SYSTEM_BUS_ADDRESS=${stack.bus.address}`;
+let window: ChildProcess | undefined;
+let profileDir: string | undefined;
+const display = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+if (display && existsSync(CHROMIUM)) {
+  profileDir = await mkdtemp(join(tmpdir(), 'palisade-chromium-'));
+  window = spawn(CHROMIUM, [
+    `--app=${lab.url}`, `--user-data-dir=${profileDir}`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+  ], { stdio: 'ignore' });
+}
+
 console.log(`
 Palisade is running in a lab.
+  app        ${window ? 'a Chromium app window is open on' : 'open this address in a browser on this machine:'} ${lab.url}
   helper     palisaded in network namespace ${stack.lab.hostNs} (interfaces h0 10.77.0.1, h1 10.77.1.1)
   scanner    network namespace ${stack.lab.outsideNs} (10.77.0.2, 10.77.1.2)
   bus        ${stack.bus.address} (with a real polkitd)
-  policy     ${stack.policyPath}
 
-In another terminal (as root):
-  export ${env}
-  npx palisade status
-  npx palisade network set current private          # h0's network is Private from now on
-  ip netns exec ${stack.lab.hostNs} ncat -lk -p 8080 &   # an app starts listening…
-  npx palisade prompts                              # …and Palisade asks about it
-  npx palisade prompt allow <ID> --profile private
-  npx palisade exposure                             # what a scanner should see
-  ip netns exec ${stack.lab.outsideNs} nmap -Pn -p 8080 10.77.0.1 10.77.1.1   # what it does see
+Try it: answer "Is … a private network?", then start an app in the lab and watch the prompt:
+  ip netns exec ${stack.lab.hostNs} ncat -lk -p 8080 &
+On the "What others see" screen, "Scan me" runs nmap from the outside namespace.
+The CLI works against the same helper:
+  DBUS_SYSTEM_BUS_ADDRESS='${stack.bus.address}' npx palisade status
 
-Ctrl-C stops the helper and removes the namespaces, the bus and the policy.
+Ctrl-C stops everything and removes the namespaces, the bus and the policy.
 `);
 
 await new Promise<void>((resolve) => {
   process.once('SIGINT', resolve);
   process.once('SIGTERM', resolve);
 });
-await stack.stop();
+window?.kill();
+await lab.stop();
+if (profileDir) await rm(profileDir, { recursive: true, force: true });

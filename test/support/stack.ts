@@ -27,6 +27,8 @@ export interface StackOptions {
   links?: number;
   /** Start a NetworkManager stand-in on the bus before the helper (which then follows it). */
   networkManager?: boolean;
+  /** Let lab services (the NetworkManager stand-in, "Scan me") own names on the bus. */
+  labServices?: boolean;
   /** Initial policy file; none means a first start with defaults. */
   policy?: PolicyInput;
   pollIntervalMs?: number;
@@ -90,7 +92,7 @@ export class Stack {
     const lab = await Lab.create({ links: opts.links ?? 2 });
     let bus: PrivateSystemBus | undefined;
     try {
-      bus = await PrivateSystemBus.start({ includes: [path('build/linux/org.palisade.Firewall1.conf')], allowAnyOwner: opts.networkManager === true });
+      bus = await PrivateSystemBus.start({ includes: [path('build/linux/org.palisade.Firewall1.conf')], allowAnyOwner: opts.networkManager === true || opts.labServices === true });
       await bus.startPolkit({ actions: [path('build/linux/org.palisade.firewall.policy')] });
       const nm = opts.networkManager ? await startFakeNetworkManager(bus.address) : undefined;
       const dir = await mkdtemp(join(tmpdir(), 'palisade-stack-'));

@@ -14,10 +14,12 @@ export function PromptDialog() {
   const { t } = useTranslation('shell');
   const prompts = useStore((s) => s.prompts);
   const focusId = useStore((s) => s.focus?.promptId);
+  const deferred = useStore((s) => s.deferredPrompts);
+  const defer = useStore((s) => s.deferPrompt);
   const answer = useStore((s) => s.answerPrompt);
   const describe = useStore((s) => s.describeApps);
   const apps = useStore((s) => s.apps);
-  const prompt = prompts.find((p) => p.id === focusId) ?? prompts[0];
+  const prompt = prompts.find((p) => p.id === focusId) ?? prompts.find((p) => !deferred.includes(p.id));
   const [profiles, setProfiles] = useState<Record<ProfileName, boolean>>({ private: true, public: false });
 
   useEffect(() => {
@@ -33,7 +35,7 @@ export function PromptDialog() {
   const chosen = (['private', 'public'] as const).filter((p) => profiles[p]);
   const ports = [...new Set(prompt.ports.map((p) => `${p.port}/${p.protocol}`))].join(', ');
   return (
-    <Dialog open onClose={() => undefined} labelledBy="prompt-title" testId="prompt-dialog">
+    <Dialog open onClose={() => defer(prompt.id)} labelledBy="prompt-title" testId="prompt-dialog">
       <div className="dialog-head">
         <ShieldIcon state="warn" />
         <h2 id="prompt-title">{t('prompt.title')}</h2>
@@ -61,6 +63,7 @@ export function PromptDialog() {
         <button type="button" className="btn primary" disabled={!chosen.length} data-testid="prompt-allow"
           onClick={() => void answer(prompt.id, { action: 'allow', profiles: chosen })}>{t('prompt.allow')}</button>
         <button type="button" className="btn" data-testid="prompt-block" onClick={() => void answer(prompt.id, { action: 'block' })}>{t('prompt.keepBlocked')}</button>
+        <button type="button" className="btn link" data-testid="prompt-later" onClick={() => defer(prompt.id)}>{t('prompt.later')}</button>
       </div>
     </Dialog>
   );

@@ -1,8 +1,8 @@
 // Inline SVG icons (no icon font: the CSP allows no remote or inline styles/fonts).
-export function ShieldIcon({ state = 'ok' }: { state?: 'ok' | 'warn' | 'bad' | 'off' }) {
+export function ShieldIcon({ state = 'ok', large = false }: { state?: 'ok' | 'warn' | 'bad' | 'off'; large?: boolean }) {
   const colour = { ok: 'var(--ok)', warn: 'var(--warn)', bad: 'var(--bad)', off: 'var(--text-2)' }[state];
   return (
-    <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+    <svg className={large ? 'shield large' : 'shield'} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
       <path d="M12 2 4 5v6c0 5 3.4 9.4 8 11 4.6-1.6 8-6 8-11V5l-8-3Z" fill={colour} />
       {state === 'ok' && <path d="m8.5 12 2.5 2.5 4.5-5" stroke="var(--surface)" strokeWidth="2" fill="none" strokeLinecap="round" strokeLinejoin="round" />}
       {(state === 'warn' || state === 'bad') && <path d="M12 7v6m0 3v.5" stroke="var(--surface)" strokeWidth="2" strokeLinecap="round" />}

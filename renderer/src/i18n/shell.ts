@@ -13,6 +13,7 @@ export const shell = {
       publicHint: 'Public networks, such as those in airports and cafés (not recommended: these networks often have little or no security)',
       allow: 'Allow access',
       keepBlocked: 'Keep blocked',
+      later: 'Decide later',
       more: '{{count}} more apps are waiting',
     },
     network: {
@@ -37,6 +38,7 @@ export const shell = {
       publicHint: 'パブリック ネットワーク (空港、喫茶店など) (これらのネットワークのセキュリティは多くの場合低いか、設定されていないため、お勧めしません)',
       allow: 'アクセスを許可する',
       keepBlocked: 'ブロックしたままにする',
+      later: '後で決める',
       more: 'ほかに {{count}} 個のアプリが待っています',
     },
     network: {

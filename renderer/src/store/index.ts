@@ -59,6 +59,9 @@ interface UiSlice {
   notices: Notice[];
   /** A prompt or network question the UI should show now (from a notification click or event). */
   focus: { promptId?: string; networkKey?: string } | undefined;
+  /** Prompts the user chose to decide later: not shown until asked for again. */
+  deferredPrompts: string[];
+  deferPrompt: (id: string) => void;
   navigate: (screen: Screen, focus?: { promptId?: string; networkKey?: string }) => void;
   notify: (notice: Omit<Notice, 'id'>) => void;
   dismiss: (id: number) => void;
@@ -198,8 +201,14 @@ const uiSlice: Slice<UiSlice> = (set, get) => ({
   screen: 'overview',
   notices: [],
   focus: undefined,
+  deferredPrompts: [],
+  deferPrompt(id) {
+    set({ deferredPrompts: [...get().deferredPrompts, id], focus: get().focus?.promptId === id ? undefined : get().focus });
+  },
   navigate(screen, focus) {
-    set({ screen, focus });
+    // Asking for a prompt by name brings it back even if it was put off.
+    const deferredPrompts = focus?.promptId ? get().deferredPrompts.filter((p) => p !== focus.promptId) : get().deferredPrompts;
+    set({ screen, focus, deferredPrompts });
   },
   notify(notice) {
     const id = ++noticeId;
