@@ -28,6 +28,13 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // Only the thin shell may load Electron: under plain Node `require('electron')` tries to
+    // download the binary, and everything else is tested in Node.
+    files: ['**/*.{ts,tsx,mjs,cjs,js}'],
+    ignores: ['electron/shell/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'only electron/shell/ imports electron' }], patterns: [{ group: ['electron/*'], message: 'only electron/shell/ imports electron' }] }] },
+  },
+  {
     // The pure core must stay free of I/O: it runs in the helper, the CLI and the renderer.
     files: ['shared/**/*.ts'],
     rules: {

@@ -17,6 +17,11 @@ export default defineConfig({
         // The renderer in Debian's Chromium against the lab (and screenshots of every screen).
         test: { name: 'ui', include: ['test/ui/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 180_000, fileParallelism: false },
       },
+      {
+        // Playwright's _electron against the real app: runs where an Electron binary exists,
+        // says why it is skipped where it does not (no download is possible here).
+        test: { name: 'electron', include: ['test/electron/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000, fileParallelism: false },
+      },
     ],
   },
 });

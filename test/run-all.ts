@@ -10,12 +10,14 @@ const SUITES: { name: string; argv: string[]; needsRoot?: boolean }[] = [
   { name: 'kernel (nftables in namespaces)', argv: ['npx', 'vitest', 'run', '--project', 'kernel'], needsRoot: true },
   { name: 'scanner (nmap against the truth table)', argv: ['npx', 'tsx', 'test/scanner/run.ts'], needsRoot: true },
   { name: 'system (palisaded + real polkitd + CLI + nmap)', argv: ['npx', 'vitest', 'run', '--project', 'system'], needsRoot: true },
+  { name: 'ui (the renderer in Chromium against the lab; screenshots)', argv: ['npx', 'vitest', 'run', '--project', 'ui'], needsRoot: true },
+  { name: 'electron (Playwright _electron; skipped with a reason without a binary)', argv: ['npx', 'vitest', 'run', '--project', 'electron'] },
 ];
 
 const hostRuleset = () => execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' });
 const labNamespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('plab-'));
 const labProcesses = () => execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n')
-  .filter((l) => /test\/lab\/listener\.cjs|nmap .*-oX -|electron\/helper\/run\.ts|palisade-bus-|polkitd/.test(l) && !/<defunct>/.test(l));
+  .filter((l) => /test\/lab\/listener\.cjs|nmap .*-oX -|electron\/helper\/run\.ts|palisade-bus-|polkitd|chromium .*--headless/.test(l) && !/<defunct>/.test(l));
 
 if (process.getuid?.() !== 0) {
   console.error('The kernel and scanner suites create network namespaces and need root: run `sudo ./dev.sh test`.');

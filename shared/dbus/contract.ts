@@ -64,7 +64,10 @@ export const SocketEntrySchema = z.object({
 });
 
 const ScanStateSchema = z.enum(['open', 'closed', 'filtered', 'open|filtered']);
-const ReasonSchema = z.object({ kind: z.string(), ruleId: z.string().optional() });
+const ReasonSchema = z.object({
+  kind: z.enum(['firewall-off', 'shields-up', 'blocked-app', 'block-rule', 'always-open', 'allow-rule', 'allowed-idle', 'allowed-app', 'default-allow', 'not-allowed']),
+  ruleId: z.string().optional(),
+});
 
 export const InterfaceExposureSchema = z.object({
   interface: z.string(),

@@ -10,6 +10,8 @@ import { serveLabScans } from './lab-service';
 import { createMainServices, type MainServices } from '../../electron/main/services';
 import { BridgeServer } from '../../electron/main/bridge-server';
 import { LabClient } from '../../electron/main/lab-client';
+import { dispatchInvoke } from '../../electron/main/dispatch';
+import type { InvokeArgs, InvokeChannel, InvokeResult } from '../../shared/ipc/contract';
 import packageJson from '../../package.json' with { type: 'json' };
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,6 +28,8 @@ export function buildRenderer(): Promise<unknown> {
 export interface DesktopLab {
   stack: Stack;
   services: MainServices;
+  /** Calls a channel as a renderer would: input validated (defaults filled in), errors thrown. */
+  invoke<C extends InvokeChannel>(channel: C, args: InvokeArgs<C>): Promise<InvokeResult<C>>;
   bridge: BridgeServer;
   /** The page to open: loopback, with the bridge token in the fragment. */
   url: string;
@@ -50,6 +54,11 @@ export async function startDesktopLab(opts: StackOptions & { systemLanguages?: s
   const { url, origin } = await bridge.start();
   return {
     stack, services, bridge, url, origin,
+    async invoke(channel, args) {
+      const response = await dispatchInvoke(services.handlers, channel, args);
+      if (!response.ok) throw new Error(`${channel}: ${response.error.code}: ${response.error.message}`);
+      return response.value as never;
+    },
     async stop() {
       unforward();
       await bridge.close();

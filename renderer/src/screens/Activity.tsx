@@ -1,4 +1,324 @@
-// Placeholder until the screen is built (issue 4, in progress).
+// Activity: every socket on the machine, live — protocol, state, addresses, process, user, app —
+// and for each listening socket the rule that decides the packets other computers send it, on
+// the profile of each interface that would deliver them. Virtualised: 10,000 rows stay smooth.
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useStore } from '../store';
+import type { AppIdentity } from '../../../shared/policy/schema';
+import { appKey } from '../../../shared/policy/identity';
+import { AppIcon } from '../components/AppIcon';
+import { useExposureWords } from './exposure/words';
+import { Decisions, RowCache, selectRows, type Decide, type Decision, type Kind, type Protocol, type Sort, type SortColumn, type SocketRow } from './activity/rows';
+
+/** Every row is this tall (two lines of text); the virtualiser relies on it. */
+const ROW_HEIGHT = 48;
+const HEADER_HEIGHT = 38;
+const REFRESH_MS = 2000;
+const SEARCH_DELAY_MS = 200;
+/** Scrolling counts as over this long after the last scroll event. */
+const SCROLL_SETTLE_MS = 400;
+
+const COLUMNS: { id: SortColumn | 'decided'; width: number | undefined }[] = [
+  { id: 'protocol', width: 84 },
+  { id: 'state', width: 100 },
+  { id: 'local', width: 160 },
+  { id: 'remote', width: 160 },
+  { id: 'process', width: 140 },
+  { id: 'user', width: 76 },
+  { id: 'app', width: 136 },
+  { id: 'decided', width: undefined },
+];
+/** "Decided by" gets at least this much; below it the table scrolls sideways. */
+const DECIDED_MIN_WIDTH = 230;
+
+// Cells are ROW_HEIGHT tall, border included, and their lines fit inside: a row never grows.
+const CELL: CSSProperties = { padding: '4px 10px', height: ROW_HEIGHT, boxSizing: 'border-box', overflow: 'hidden' };
+const LINE: CSSProperties = { whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', lineHeight: '20px' };
+const SUBLINE: CSSProperties = { ...LINE, lineHeight: '18px', fontSize: '0.85em' };
+const VERDICT_LINE: CSSProperties = { ...LINE, lineHeight: '19px' };
+const STICKY: CSSProperties = { position: 'sticky', top: 0, zIndex: 1, background: 'var(--surface)', height: HEADER_HEIGHT, whiteSpace: 'nowrap', overflow: 'hidden' };
+const SORT_BUTTON: CSSProperties = { color: 'inherit', fontWeight: 'inherit', fontSize: 'inherit' };
+const SPACER_CELL: CSSProperties = { padding: 0, border: 0 };
+
+/** The decision in words: a line per verdict, and a longer text naming the interfaces. */
+function useDecisionWords() {
+  const { t } = useTranslation(['activity', 'common']);
+  const { reason } = useExposureWords();
+  return useCallback((d: Decision): { lines: string[]; detail: string; quiet: boolean } => {
+    switch (d.kind) {
+      case 'connection': return { lines: [t('decision.connection')], detail: t('decision.connectionDetail'), quiet: true };
+      case 'loopback': return { lines: [t('decision.loopback')], detail: t('decision.loopbackDetail'), quiet: true };
+      case 'unreachable': return { lines: [t('decision.unreachable')], detail: t('decision.unreachableDetail'), quiet: true };
+      case 'pending': return { lines: [t('common:loading')], detail: t('common:loading'), quiet: true };
+      case 'firewall': {
+        const parts = d.verdicts.map((v) => ({ text: reason(v.reason, v.profile, v.state), interfaces: v.interfaces.join(', ') }));
+        const lines = parts.length <= 2 ? parts.map((p) => p.text) : [parts[0]?.text ?? '', t('decision.more', { decision: parts[1]?.text ?? '', count: parts.length - 2 })];
+        return { lines, detail: parts.map((p) => t('decision.onInterfaces', { decision: p.text, interfaces: p.interfaces })).join('\n'), quiet: false };
+      }
+    }
+  }, [t, reason]);
+}
+
+type DecisionWords = ReturnType<typeof useDecisionWords>;
+type RowLabels = ReturnType<typeof useRowLabels>;
+
+/** Words every row uses, translated once per language rather than once per row. */
+function useRowLabels() {
+  const { t } = useTranslation(['activity', 'common']);
+  return useMemo(() => ({
+    state: (state: SocketRow['entry']['state']) => t(`state.${state}`),
+    pid: (pid: number) => t('pid', { pid }),
+    noRemote: t('noRemote'),
+    noProcess: t('noProcess'),
+  }), [t]);
+}
+
+const SocketRowView = memo(function SocketRowView({ row, index, decide, words, labels, showRemote }: {
+  row: SocketRow; index: number; decide: Decide; words: DecisionWords; labels: RowLabels; showRemote: boolean;
+}) {
+  const verdict = decide(row.entry);
+  const decision = words(verdict);
+  const e = row.entry;
+  return (
+    <tr data-testid="socket-row" data-port={e.port} data-protocol={e.protocol} data-state={e.state} data-listening={row.listening}
+      data-decision={verdict.kind === 'firewall' ? verdict.verdicts.map((v) => v.reason.kind).join(' ') : verdict.kind}
+      aria-rowindex={index + 2}>
+      <td style={CELL}>
+        <div style={LINE}>{e.protocol.toUpperCase()}</div>
+        <div style={SUBLINE} className="muted">{e.family === 6 ? 'IPv6' : 'IPv4'}</div>
+      </td>
+      <td style={CELL} title={e.state}><div style={LINE}>{labels.state(e.state)}</div></td>
+      <td style={CELL} title={row.local}><div style={LINE} className="mono">{row.local}</div></td>
+      {showRemote && (
+        <td style={CELL} title={row.remote || undefined}>
+          <div style={LINE} className="mono">{row.remote || <span className="muted" aria-label={labels.noRemote}>—</span>}</div>
+        </td>
+      )}
+      <td style={CELL} title={row.cmdline || undefined}>
+        <div style={LINE}>{row.processName || <span className="muted">{labels.noProcess}</span>}</div>
+        {row.pid !== undefined && <div style={SUBLINE} className="muted">{labels.pid(row.pid)}</div>}
+      </td>
+      <td style={CELL}><div style={LINE}>{row.user}</div></td>
+      <td style={CELL} title={row.appIdentity}>
+        {row.appName
+          ? <div className="row" style={{ gap: 6 }}><AppIcon src={row.appIcon} name={row.appName} /><span style={LINE}>{row.appName}</span></div>
+          : <span className="muted">—</span>}
+      </td>
+      <td style={CELL} title={decision.detail} className={decision.quiet ? 'muted' : undefined}>
+        {decision.lines.map((line, i) => <div key={i} style={decision.lines.length > 1 ? VERDICT_LINE : LINE}>{line}</div>)}
+      </td>
+    </tr>
+  );
+});
+
+/**
+ * Loads the sockets now and every two seconds while the screen is open and the window visible.
+ * A snapshot arriving mid-scroll would cost a frame or two, so while `busy()` says the user is
+ * scrolling the load waits until the scrolling stops.
+ */
+function useSocketPolling(busy: () => boolean): { live: boolean; resume: () => void } {
+  const loadSockets = useStore((s) => s.loadSockets);
+  const connected = useStore((s) => s.helper?.connection === 'connected');
+  const [live, setLive] = useState(true);
+  useEffect(() => {
+    if (!live || !connected) return;
+    let disposed = false;
+    let inflight = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const tick = () => {
+      if (inflight || document.visibilityState === 'hidden') return;
+      if (busy()) {
+        retry ??= setTimeout(() => { retry = undefined; tick(); }, SCROLL_SETTLE_MS);
+        return;
+      }
+      inflight = true;
+      const before = useStore.getState().socketsLoadedAt;
+      void loadSockets().then(() => {
+        inflight = false;
+        // The store reported the failure once; stop asking until the user says so.
+        if (!disposed && useStore.getState().socketsLoadedAt === before) setLive(false);
+      });
+    };
+    tick();
+    const timer = setInterval(tick, REFRESH_MS);
+    const onVisibility = () => { if (document.visibilityState === 'visible') tick(); };
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      disposed = true;
+      clearInterval(timer);
+      clearTimeout(retry);
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
+  }, [live, connected, loadSockets, busy]);
+  const resume = useCallback(() => {
+    if (live) void loadSockets();
+    else setLive(true);
+  }, [live, loadSockets]);
+  return { live, resume };
+}
+
+/** Names and icons for the apps that own sockets, asked for once each. */
+function useAppDescriptions(sockets: readonly { app?: AppIdentity | undefined }[]): void {
+  const describeApps = useStore((s) => s.describeApps);
+  const asked = useRef(new Set<string>());
+  useEffect(() => {
+    const wanted = new Map<string, AppIdentity>();
+    for (const s of sockets) {
+      if (!s.app) continue;
+      const key = appKey(s.app);
+      if (!asked.current.has(key)) wanted.set(key, s.app);
+    }
+    if (!wanted.size) return;
+    for (const key of wanted.keys()) asked.current.add(key);
+    void describeApps([...wanted.values()]);
+  }, [sockets, describeApps]);
+}
+
 export function Activity() {
-  return <div className="screen" data-testid="screen-activity"><h1>Activity</h1></div>;
+  const { t, i18n } = useTranslation(['activity', 'common']);
+  const sockets = useStore((s) => s.sockets);
+  const loadedAt = useStore((s) => s.socketsLoadedAt);
+  const policy = useStore((s) => s.policy);
+  const interfaces = useStore((s) => s.status?.interfaces);
+  const apps = useStore((s) => s.apps);
+  const connected = useStore((s) => s.helper?.connection === 'connected');
+  const lastScroll = useRef(0);
+  const scrolling = useCallback(() => performance.now() - lastScroll.current < SCROLL_SETTLE_MS, []);
+  const { live, resume } = useSocketPolling(scrolling);
+  useAppDescriptions(sockets);
+  const words = useDecisionWords();
+  const labels = useRowLabels();
+
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  const [kind, setKind] = useState<Kind>('all');
+  const [protocol, setProtocol] = useState<Protocol>('all');
+  const [sort, setSort] = useState<Sort>({ column: 'state', descending: false });
+
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(search), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [search]);
+
+  // Both caches only ever memoise: the same snapshot gives the same rows and verdicts.
+  const rowCache = useMemo(() => new RowCache(apps), [apps]);
+  const decisions = useMemo(() => new Decisions(), []);
+  const rows = useMemo(() => rowCache.derive(sockets), [rowCache, sockets]);
+  const decide = useMemo(() => decisions.decider(sockets, policy, interfaces), [decisions, sockets, policy, interfaces]);
+  const shown = useMemo(() => selectRows(rows, kind, protocol, query, sort), [rows, kind, protocol, query, sort]);
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const getItemKey = useCallback((index: number) => shown[index]?.key ?? index, [shown]);
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    getItemKey,
+    overscan: 8,
+    scrollMargin: HEADER_HEIGHT,
+  });
+
+  // A new filter, search or order starts at the top.
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+  }, [kind, protocol, query, sort]);
+
+  const items = virtualizer.getVirtualItems();
+  const first = items[0];
+  const last = items[items.length - 1];
+  const paddingTop = first ? first.start - HEADER_HEIGHT : 0;
+  const paddingBottom = last ? virtualizer.getTotalSize() - (last.end - HEADER_HEIGHT) : 0;
+
+  // Listening sockets have no remote end: that column would only hold dashes.
+  const showRemote = kind !== 'listening';
+  const columns = useMemo(() => (showRemote ? COLUMNS : COLUMNS.filter((c) => c.id !== 'remote')), [showRemote]);
+  const tableMinWidth = columns.reduce((sum, c) => sum + (c.width ?? DECIDED_MIN_WIDTH), 0);
+
+  const toggleSort = (column: SortColumn) => setSort((s) => ({ column, descending: s.column === column ? !s.descending : false }));
+  const columnLabel = (id: SortColumn | 'decided') => t(`columns.${id}`);
+
+  const empty = !connected && sockets.length === 0 ? t('unavailable')
+    : loadedAt === undefined && sockets.length === 0 ? t('common:loading')
+      : rows.length === 0 ? t('empty')
+        : shown.length === 0 ? t('noMatch') : undefined;
+
+  return (
+    <div className="screen" data-testid="screen-activity" style={{ maxWidth: 'none' }}>
+      <div className="screen-head">
+        <div><h1>{t('title')}</h1><p className="muted">{t('subtitle')}</p></div>
+        <div className="actions">
+          <button type="button" className="btn" data-testid="activity-refresh" disabled={!connected} onClick={resume}>{t('common:action.refresh')}</button>
+        </div>
+      </div>
+
+      <div className="row" style={{ flexWrap: 'wrap', alignItems: 'flex-end', marginBottom: 12 }}>
+        <label className="field">
+          <span>{t('search')}</span>
+          <input type="search" value={search} data-testid="activity-search" placeholder={t('searchPlaceholder')} style={{ width: 300 }}
+            onChange={(ev) => setSearch(ev.currentTarget.value)} />
+        </label>
+        <label className="field">
+          <span>{t('filter.label')}</span>
+          <select value={kind} data-testid="activity-filter" onChange={(ev) => setKind(ev.currentTarget.value as Kind)}>
+            <option value="all">{t('filter.all')}</option>
+            <option value="listening">{t('filter.listening')}</option>
+            <option value="connections">{t('filter.connections')}</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>{t('protocol.label')}</span>
+          <select value={protocol} data-testid="activity-protocol" onChange={(ev) => setProtocol(ev.currentTarget.value as Protocol)}>
+            <option value="all">{t('protocol.all')}</option>
+            <option value="tcp">TCP</option>
+            <option value="udp">UDP</option>
+          </select>
+        </label>
+        <p className="muted" style={{ marginLeft: 'auto', marginBottom: 6 }} data-testid="activity-count" data-shown={shown.length} data-total={rows.length}>
+          {t('count', { shown: shown.length.toLocaleString(i18n.language), total: rows.length.toLocaleString(i18n.language) })}
+          {loadedAt !== undefined && <> · {t('updated', { time: new Date(loadedAt).toLocaleTimeString(i18n.language) })}</>}
+        </p>
+      </div>
+
+      {!live && (
+        <div className="banner warn" role="status" data-testid="activity-paused">
+          <div className="grow">{t('paused')}</div>
+          <button type="button" className="btn" onClick={resume}>{t('resume')}</button>
+        </div>
+      )}
+
+      <div className="card" style={{ padding: 0, overflow: 'hidden' }}>
+        <div ref={scrollRef} tabIndex={0} role="region" aria-label={t('tableLabel')} onScroll={() => { lastScroll.current = performance.now(); }}
+          style={{ height: 'max(320px, calc(100vh - 330px))', overflow: 'auto', overflowAnchor: 'none' }}>
+          <table data-testid="activity-table" aria-rowcount={shown.length + 1} style={{ tableLayout: 'fixed', minWidth: tableMinWidth }}>
+            <colgroup>{columns.map((c) => <col key={c.id} style={c.width ? { width: c.width } : undefined} />)}</colgroup>
+            <thead>
+              <tr aria-rowindex={1}>
+                {columns.map(({ id }) => (id === 'decided'
+                  ? <th key={id} scope="col" style={STICKY}>{columnLabel(id)}</th>
+                  : (
+                    <th key={id} scope="col" style={STICKY} aria-sort={sort.column === id ? (sort.descending ? 'descending' : 'ascending') : undefined}>
+                      <button type="button" className="btn link" style={SORT_BUTTON} data-testid={`sort-${id}`} onClick={() => toggleSort(id)}>
+                        {columnLabel(id)}
+                        <span aria-hidden="true">{sort.column === id ? (sort.descending ? ' ▼' : ' ▲') : ''}</span>
+                      </button>
+                    </th>
+                  )))}
+              </tr>
+            </thead>
+            <tbody>
+              {paddingTop > 0 && <tr aria-hidden="true" style={{ height: paddingTop }}><td colSpan={columns.length} style={SPACER_CELL} /></tr>}
+              {items.map((item) => {
+                const row = shown[item.index];
+                return row ? <SocketRowView key={item.key} row={row} index={item.index} decide={decide} words={words} labels={labels} showRemote={showRemote} /> : null;
+              })}
+              {paddingBottom > 0 && <tr aria-hidden="true" style={{ height: paddingBottom }}><td colSpan={columns.length} style={SPACER_CELL} /></tr>}
+            </tbody>
+          </table>
+          {empty && <p className="muted" style={{ padding: '12px 16px' }} data-testid="activity-empty">{empty}</p>}
+        </div>
+      </div>
+      <p className="muted" style={{ marginTop: 10 }}>{t('footnote')}</p>
+    </div>
+  );
 }

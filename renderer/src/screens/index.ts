@@ -9,7 +9,7 @@ import { Activity } from './Activity';
 import { Exposure } from './Exposure';
 import { Settings } from './Settings';
 
-export const SCREEN_ORDER: Screen[] = ['overview', 'apps', 'rules', 'networks', 'activity', 'exposure', 'settings'];
+export { SCREEN_ORDER } from './order';
 
 export const SCREENS: Record<Screen, ComponentType> = {
   overview: Overview, apps: Apps, rules: Rules, networks: Networks, activity: Activity, exposure: Exposure, settings: Settings,
