@@ -50,6 +50,7 @@ export interface CallOptions {
 
 export class FirewallClient {
   private readonly listeners = new Map<SignalName, Set<(payload: never) => void>>();
+  private readonly ownerListeners = new Set<(present: boolean) => void>();
   private matching = false;
 
   private constructor(private readonly bus: MessageBus) {
@@ -103,7 +104,24 @@ export class FirewallClient {
     return () => { set.delete(listener as (payload: never) => void); };
   }
 
+  /** Follows the helper's bus name: called with false when it goes away, true when it is back. */
+  async watchHelper(listener: (present: boolean) => void): Promise<() => void> {
+    if (!this.ownerListeners.size) {
+      await this.bus.call(new Message({
+        destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus',
+        member: 'AddMatch', signature: 's', body: [`type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${BUS_NAME}'`],
+      }));
+    }
+    this.ownerListeners.add(listener);
+    return () => { this.ownerListeners.delete(listener); };
+  }
+
   private onMessage(msg: InstanceType<typeof Message>): void {
+    if (msg.type === MessageType.SIGNAL && msg.sender === 'org.freedesktop.DBus' && msg.member === 'NameOwnerChanged' && msg.body[0] === BUS_NAME) {
+      const present = Boolean(msg.body[2]);
+      for (const listener of this.ownerListeners) listener(present);
+      return;
+    }
     if (msg.type !== MessageType.SIGNAL || msg.interface !== INTERFACE_NAME || msg.path !== OBJECT_PATH) return;
     const name = msg.member as SignalName;
     const set = this.listeners.get(name);

@@ -11,6 +11,7 @@ import { FirewallError, type CallOptions } from '../client/firewall-client';
 export interface FirewallPort {
   call<M extends MethodName>(method: M, args: MethodArgs<M>, opts?: CallOptions): Promise<MethodResult<M>>;
   on<S extends SignalName>(signal: S, listener: (payload: SignalPayload<S>) => void): Promise<() => void>;
+  watchHelper(listener: (present: boolean) => void): Promise<() => void>;
   close(): void;
 }
 
@@ -67,6 +68,18 @@ export class HelperConnection extends EventEmitter<Events> {
 
   private async connect(): Promise<void> {
     clearTimeout(this.retryTimer);
+    if (this.client) {
+      // Already linked to the bus: only check the helper answers (it may just have come back).
+      try {
+        await this.client.call('GetStatus', {});
+        this.update({ connection: 'connected' });
+      } catch (err) {
+        const missing = err instanceof FirewallError && err.code === 'unavailable';
+        this.update({ connection: missing ? 'missing' : 'unreachable', error: (err as Error).message });
+        this.scheduleRetry();
+      }
+      return;
+    }
     let client: FirewallPort;
     try {
       client = await this.opts.connect();
@@ -79,14 +92,22 @@ export class HelperConnection extends EventEmitter<Events> {
       for (const name of Object.keys(SIGNALS) as SignalName[]) {
         await client.on(name, (payload) => this.emit('signal', { name, payload } as HelperSignal));
       }
+      // The helper stopping or coming back shows at once, not at the next failed call.
+      await client.watchHelper((present) => {
+        if (present) void this.start();
+        else this.update({ connection: 'missing', error: 'the Palisade helper stopped' });
+      });
       // The helper answers: it is there.
-      await client.call('GetStatus', {});
-      this.client?.close();
       this.client = client;
+      await client.call('GetStatus', {});
       this.update({ connection: 'connected' });
     } catch (err) {
-      client.close();
+      // Keep the bus link (and its subscriptions) if the bus answered; the helper is what is missing.
       const missing = err instanceof FirewallError && err.code === 'unavailable';
+      if (!missing) {
+        client.close();
+        this.client = undefined;
+      }
       this.update({ connection: missing ? 'missing' : 'unreachable', error: (err as Error).message });
       this.scheduleRetry();
     }
@@ -104,9 +125,9 @@ export class HelperConnection extends EventEmitter<Events> {
    * through; a helper that went away marks it missing and reconnects.
    */
   async call<M extends MethodName>(method: M, args: MethodArgs<M>, opts: CallOptions = {}): Promise<MethodResult<M>> {
-    if (!this.client) {
+    if (!this.client || this.current.connection !== 'connected') {
       await this.start();
-      if (!this.client) throw new FirewallError('unavailable', this.current.error ?? 'the Palisade helper is not running');
+      if (!this.client || this.current.connection !== 'connected') throw new FirewallError('unavailable', this.current.error ?? 'the Palisade helper is not running');
     }
     try {
       const result = await this.client.call(method, args, opts);

@@ -29,6 +29,8 @@ export interface StackOptions {
   networkManager?: boolean;
   /** Let lab services (the NetworkManager stand-in, "Scan me") own names on the bus. */
   labServices?: boolean;
+  /** polkit rules files for the lab's polkitd, as an administrator would install them. */
+  polkitRules?: string[];
   /** Initial policy file; none means a first start with defaults. */
   policy?: PolicyInput;
   pollIntervalMs?: number;
@@ -93,7 +95,7 @@ export class Stack {
     let bus: PrivateSystemBus | undefined;
     try {
       bus = await PrivateSystemBus.start({ includes: [path('build/linux/org.palisade.Firewall1.conf')], allowAnyOwner: opts.networkManager === true || opts.labServices === true });
-      await bus.startPolkit({ actions: [path('build/linux/org.palisade.firewall.policy')] });
+      await bus.startPolkit({ actions: [path('build/linux/org.palisade.firewall.policy')], ...(opts.polkitRules ? { rules: opts.polkitRules } : {}) });
       const nm = opts.networkManager ? await startFakeNetworkManager(bus.address) : undefined;
       const dir = await mkdtemp(join(tmpdir(), 'palisade-stack-'));
       const stack = new Stack(lab, bus, dir, nm, opts.pollIntervalMs ?? 100);
