@@ -28,7 +28,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // Only the thin shell may load Electron: under plain Node `require('electron')` tries to
+    // Only the thin shell may load Electron: under plain Node, loading the electron package tries to
     // download the binary, and everything else is tested in Node.
     files: ['**/*.{ts,tsx,mjs,cjs,js}'],
     ignores: ['electron/shell/**'],

@@ -3,7 +3,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
-import { RENDERER_CSP } from '../electron/main/csp';
+import { RENDERER_CSP } from '../electron/main/csp.ts';
 
 /**
  * The CSP that the app:// protocol and the lab bridge send as a header, also as a <meta> first in

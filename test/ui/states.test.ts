@@ -125,7 +125,8 @@ describe('against a fake API', () => {
       // Scroll the table's own scroller to its middle: different rows, still only a window of them.
       await page.getByTestId('activity-table').evaluate((table) => {
         // The table scrolls inside its own box, the nearest scrollable ancestor.
-        let scroller: Element | null = table;
+        interface Box { scrollHeight: number; clientHeight: number; scrollTop: number; parentElement: Box | null }
+        let scroller: Box | null = table as unknown as Box;
         while (scroller && scroller.scrollHeight <= scroller.clientHeight + 1000) scroller = scroller.parentElement;
         if (!scroller) throw new Error('no scroll container around the activity table');
         scroller.scrollTop = scroller.scrollHeight / 2;

@@ -22,11 +22,3 @@ export const NAMESPACES = {
 } as const;
 
 export type Language = 'en' | 'ja';
-type Namespaces = typeof NAMESPACES;
-
-declare module 'i18next' {
-  interface CustomTypeOptions {
-    defaultNS: 'common';
-    resources: { [K in keyof Namespaces]: Namespaces[K]['en'] };
-  }
-}
