@@ -6,7 +6,7 @@
 //
 // The binary is found without loading the electron package, whose index.js would try to
 // download it. The app runs against a private session bus (a stand-in notification server and
-// tray host, test/electron/session-bus.ts), a system bus address nobody listens on (no helper:
+// tray host, test/support/session-bus.ts), a system bus address nobody listens on (no helper:
 // the window shows that state), and a config directory of its own.
 //
 // The first part runs everywhere dbus-daemon does: the same shell with Electron faked
@@ -25,7 +25,7 @@ import { EVENT_IPC } from '../../electron/shell/preload-api';
 import type { Prompt } from '../../shared/dbus/contract';
 import type { AppInfo, IpcResponse, PalisadeApi } from '../../shared/ipc/contract';
 import type { TrayModel } from '../../electron/main/tray-model';
-import { FakeNotificationServer, FakeStatusNotifierWatcher, PrivateSessionBus } from './session-bus';
+import { FakeNotificationServer, FakeStatusNotifierWatcher, PrivateSessionBus } from '../support/session-bus';
 import { FakeBrowserWindow, FakeTray, fakeElectron } from './fake-electron';
 import packageJson from '../../package.json' with { type: 'json' };
 

@@ -4,135 +4,16 @@
 // choices, a click answers the prompt through the helper, PromptClosed takes it down, NewNetwork
 // asks "Is … a private network?", and an answer the helper refuses opens the window instead.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { interface as dbusInterface, NameFlag, RequestNameReply, sessionBus, type MessageBus, type Variant } from 'dbus-next';
-import { registerTeardown } from '../lab/cleanup';
+import { NameFlag, RequestNameReply, type MessageBus } from 'dbus-next';
 import { waitFor } from '../support/wait';
+import { FakeNotificationServer, PrivateSessionBus, type Notified } from '../support/session-bus';
 import { DesktopNotifier, NotificationRouter } from '../../electron/main/notifications';
 import { FirewallError, type CallOptions } from '../../electron/client/firewall-client';
 import type { HelperSignal } from '../../electron/main/helper-connection';
 import type { SettingsPort } from '../../electron/main/ports';
 import type { EventPayload, HelperState, Settings } from '../../shared/ipc/contract';
 import type { MethodArgs, MethodName, MethodResult, Prompt } from '../../shared/dbus/contract';
-
-// ---- a private session bus ------------------------------------------------------------------
-
-const SESSION_CONFIG = (socket: string) => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=${socket}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`;
-
-let busDir: string;
-let daemon: ChildProcess;
-let address: string;
-let unregister: () => void;
-
-async function startSessionBus(): Promise<void> {
-  busDir = await mkdtemp(join(tmpdir(), 'palisade-session-bus-'));
-  await writeFile(join(busDir, 'session.conf'), SESSION_CONFIG(join(busDir, 'bus')));
-  daemon = spawn('dbus-daemon', ['--nofork', '--print-address', `--config-file=${join(busDir, 'session.conf')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  daemon.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-  unregister = registerTeardown(() => {
-    if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
-    rmSync(busDir, { recursive: true, force: true });
-  });
-  address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('dbus-daemon did not print its address')), 15_000);
-    createInterface({ input: daemon.stdout as NodeJS.ReadableStream }).once('line', (line) => { clearTimeout(timer); resolve(line.trim()); });
-    daemon.once('exit', (code) => { clearTimeout(timer); reject(new Error(`dbus-daemon exited (${code}): ${stderr}`)); });
-  });
-}
-
-async function connect(): Promise<MessageBus> {
-  const bus = sessionBus({ busAddress: address });
-  await new Promise<void>((resolve, reject) => { bus.once('connect', () => resolve()); bus.once('error', reject); });
-  return bus;
-}
-
-// ---- a stand-in notification server ---------------------------------------------------------
-
-interface Notified {
-  id: number;
-  appName: string;
-  icon: string;
-  summary: string;
-  body: string;
-  /** [key, label] pairs. */
-  actions: [string, string][];
-  hints: Record<string, Variant>;
-  timeout: number;
-}
-
-class FakeNotifications extends dbusInterface.Interface {
-  readonly notified: Notified[] = [];
-  readonly closed: number[] = [];
-  capabilities = ['actions', 'body'];
-  private nextId = 1;
-
-  constructor() {
-    super('org.freedesktop.Notifications');
-  }
-
-  Notify(appName: string, _replaces: number, icon: string, summary: string, body: string, actions: string[], hints: Record<string, Variant>, timeout: number): number {
-    const pairs: [string, string][] = [];
-    for (let i = 0; i + 1 < actions.length; i += 2) pairs.push([actions[i] ?? '', actions[i + 1] ?? '']);
-    const id = this.nextId++;
-    this.notified.push({ id, appName, icon, summary, body, actions: pairs, hints, timeout });
-    return id;
-  }
-
-  CloseNotification(id: number): void {
-    this.closed.push(id);
-    this.NotificationClosed(id, 3);
-  }
-
-  GetCapabilities(): string[] {
-    return this.capabilities;
-  }
-
-  GetServerInformation(): string[] {
-    return ['fake', 'palisade-tests', '1.0', '1.2'];
-  }
-
-  /** The user clicked a button (servers then close the notification, reason 2). */
-  click(id: number, key: string): void {
-    this.ActionInvoked(id, key);
-    this.NotificationClosed(id, 2);
-  }
-
-  ActionInvoked(id: number, key: string): [number, string] {
-    return [id, key];
-  }
-
-  NotificationClosed(id: number, reason: number): [number, number] {
-    return [id, reason];
-  }
-}
-FakeNotifications.configureMembers({
-  methods: {
-    Notify: { inSignature: 'susssasa{sv}i', outSignature: 'u' },
-    CloseNotification: { inSignature: 'u' },
-    GetCapabilities: { outSignature: 'as' },
-    GetServerInformation: { outSignature: 'ssss' },
-  },
-  signals: { ActionInvoked: { signature: 'us' }, NotificationClosed: { signature: 'uu' } },
-});
 
 // ---- stand-ins for the helper and the settings ----------------------------------------------
 
@@ -173,7 +54,8 @@ const cafe = {
 // ---- the tests ------------------------------------------------------------------------------
 
 let serverBus: MessageBus;
-let server: FakeNotifications;
+let session: PrivateSessionBus;
+let server: FakeNotificationServer;
 let clientBus: MessageBus;
 let notifier: DesktopNotifier;
 let helper: FakeHelper;
@@ -183,23 +65,18 @@ let router: NotificationRouter;
 let language: 'en' | 'ja';
 
 beforeAll(async () => {
-  await startSessionBus();
+  session = await PrivateSessionBus.start();
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => {
-    if (daemon.exitCode !== null || daemon.signalCode !== null) return resolve();
-    daemon.once('exit', () => resolve());
-    daemon.kill('SIGTERM');
-  });
-  unregister();
+  await session?.stop();
 });
 
 beforeEach(async () => {
-  serverBus = await connect();
-  server = new FakeNotifications();
+  serverBus = await session.connect();
+  server = new FakeNotificationServer();
   serverBus.export('/org/freedesktop/Notifications', server);
   expect(await serverBus.requestName('org.freedesktop.Notifications', NameFlag.DO_NOT_QUEUE)).toBe(RequestNameReply.PRIMARY_OWNER);
-  clientBus = await connect();
+  clientBus = await session.connect();
   notifier = new DesktopNotifier(clientBus, { desktopEntry: 'palisade' });
   helper = new FakeHelper();
   settings = new FakeSettings();

@@ -1,7 +1,8 @@
-// A private session bus for the Electron suite: a real dbus-daemon with a configuration written
-// here, a stand-in notification server (org.freedesktop.Notifications, Desktop Notifications
-// Specification 1.2) and a stand-in StatusNotifierWatcher with a registered host, so the app
-// finds a tray and registers its icon there. Nothing of the user's own session is touched.
+// A private session bus for tests: a real dbus-daemon with a configuration written here, a
+// stand-in notification server (org.freedesktop.Notifications, Desktop Notifications
+// Specification 1.2) and a stand-in StatusNotifierWatcher with a registered host, so an app finds
+// a tray and registers its icon there. Nothing of the user's own session is touched; interrupted
+// runs take the daemon and its directory with them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { interface as dbusInterface, NameFlag, RequestNameReply, sessionBus, type MessageBus, type Variant } from 'dbus-next';
+import { registerTeardown } from '../lab/cleanup';
 
 const CONFIG = (socket: string) => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -27,34 +29,41 @@ const CONFIG = (socket: string) => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//
 export interface Notified {
   id: number;
   appName: string;
+  icon: string;
   summary: string;
   body: string;
   /** [key, label] pairs. */
   actions: [string, string][];
+  hints: Record<string, Variant>;
+  timeout: number;
 }
 
 export class FakeNotificationServer extends dbusInterface.Interface {
   readonly notified: Notified[] = [];
+  readonly closed: number[] = [];
+  /** What GetCapabilities answers; drop 'actions' to stand in for a server without buttons. */
+  capabilities = ['actions', 'body'];
   private nextId = 1;
 
   constructor() {
     super('org.freedesktop.Notifications');
   }
 
-  Notify(appName: string, _replaces: number, _icon: string, summary: string, body: string, actions: string[], _hints: Record<string, Variant>, _timeout: number): number {
+  Notify(appName: string, _replaces: number, icon: string, summary: string, body: string, actions: string[], hints: Record<string, Variant>, timeout: number): number {
     const pairs: [string, string][] = [];
     for (let i = 0; i + 1 < actions.length; i += 2) pairs.push([actions[i] ?? '', actions[i + 1] ?? '']);
     const id = this.nextId++;
-    this.notified.push({ id, appName, summary, body, actions: pairs });
+    this.notified.push({ id, appName, icon, summary, body, actions: pairs, hints, timeout });
     return id;
   }
 
   CloseNotification(id: number): void {
+    this.closed.push(id);
     this.NotificationClosed(id, 3);
   }
 
   GetCapabilities(): string[] {
-    return ['actions', 'body'];
+    return this.capabilities;
   }
 
   GetServerInformation(): string[] {
@@ -126,10 +135,18 @@ FakeStatusNotifierWatcher.configureMembers({
 });
 
 export class PrivateSessionBus {
-  private constructor(readonly address: string, private readonly daemon: ChildProcess, private readonly dir: string, private readonly buses: MessageBus[] = []) {}
+  private readonly buses: MessageBus[] = [];
+  private readonly unregister: () => void;
+
+  private constructor(readonly address: string, private readonly daemon: ChildProcess, private readonly dir: string) {
+    this.unregister = registerTeardown(() => {
+      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }
 
   static async start(): Promise<PrivateSessionBus> {
-    const dir = await mkdtemp(join(tmpdir(), 'palisade-electron-session-'));
+    const dir = await mkdtemp(join(tmpdir(), 'palisade-session-bus-'));
     await writeFile(join(dir, 'session.conf'), CONFIG(join(dir, 'bus')));
     const daemon = spawn('dbus-daemon', ['--nofork', '--print-address', `--config-file=${join(dir, 'session.conf')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -166,6 +183,6 @@ export class PrivateSessionBus {
       this.daemon.once('exit', () => resolve());
       this.daemon.kill('SIGTERM');
     });
-    rmSync(this.dir, { recursive: true, force: true });
+    this.unregister();
   }
 }
