@@ -7,6 +7,7 @@ export const TABLE_NAME = 'palisade';
 
 /** Base chains: one per hook Palisade filters on. */
 export const BASE_CHAINS = {
+  prerouting: 'prerouting',
   input: 'input',
   output: 'output',
   postrouting: 'postrouting',
@@ -14,16 +15,21 @@ export const BASE_CHAINS = {
 
 /** Verdict maps `ifname → goto <profile chain>`, one per hook; profile switches only touch these. */
 export const INTERFACE_MAPS = {
+  prerouting: 'iface_pre',
   input: 'iface_in',
   output: 'iface_out',
   postrouting: 'iface_post',
 } as const;
 
 export const profileChains = (p: ProfileName) => ({
+  /** Anti-spoofing (reverse-path filter) for interfaces in this profile. */
+  prerouting: `pre_${p}`,
   /** Inbound decisions for interfaces in this profile. */
   input: `in_${p}`,
-  /** The profile's final "no" — drop in stealth, reject otherwise. */
+  /** Traffic no rule allowed: logged, then the final verdict. */
   deny: `deny_${p}`,
+  /** The profile's final "no" — scan detection, then drop in stealth, reject otherwise. */
+  final: `final_${p}`,
   /** Outbound default for this profile. */
   output: `out_${p}`,
   /** Stealth for "always open" ports: suppresses the kernel's own RST / port unreachable. */
@@ -38,3 +44,20 @@ export const appPortSets = (p: ProfileName) => ({
 
 /** Rule comments tie kernel rules back to policy entries (for hit counts and `palisade ruleset`). */
 export const ruleComment = (kind: 'port' | 'app' | 'base' | 'profile', id: string) => `palisade:${kind}:${id}`;
+
+/** The NFLOG group dropped packets are logged to (the helper reads it; groups are per network namespace). */
+export const LOG_GROUP = 7311;
+
+/** Why a logged packet was dropped. */
+export const DROP_KINDS = ['default', 'block', 'blocked-app', 'limit', 'scan', 'shields-up', 'spoof', 'out-default', 'out-block'] as const;
+export type DropKind = (typeof DROP_KINDS)[number];
+
+/** The log prefix of a drop: `pal:<profile>:<kind>[:<rule or app id>]` (nft allows 127 characters; ids have at most 64). */
+export const dropLogPrefix = (profile: ProfileName, kind: DropKind, id?: string) => `pal:${profile}:${kind}${id ? `:${id}` : ''}`;
+
+/** Reads a log prefix back; undefined for prefixes that are not Palisade's. */
+export function parseDropLogPrefix(prefix: string): { profile: ProfileName; kind: DropKind; id?: string } | undefined {
+  const m = /^pal:(private|public):([a-z-]+)(?::(.+))?$/.exec(prefix.trim());
+  if (!m || !(DROP_KINDS as readonly string[]).includes(m[2] ?? '')) return undefined;
+  return { profile: m[1] as ProfileName, kind: m[2] as DropKind, ...(m[3] ? { id: m[3] } : {}) };
+}

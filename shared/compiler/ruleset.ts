@@ -1,28 +1,34 @@
 // (policy, runtime state) → one nftables JSON transaction that replaces `table inet palisade`
-// and touches nothing else. The layout implements the scanner truth table of BRIEF.md §2:
+// and touches nothing else. The layout implements the scanner truth table of BRIEF.md §2 and
+// the protections of the source articles:
 //
+//   prerouting (raw) ─ iifname vmap @iface_pre ─→ pre_<p>: reverse-path filter (spoofing.ts)
 //   input ─ lo / established / invalid / ICMPv6 essentials / DHCP replies
-//         └ iifname vmap @iface_in ─→ in_<profile>     (unknown interface → in_public)
-//   in_<p>: firewall off → accept · shields up → drop · ping · blocked apps · block rules
-//           · "always open" rules · allow rules with `socket transparent 0` · allowed-app set
-//           with the same lookup · goto deny_<p>
-//   deny_<p>: stealth → drop · otherwise TCP reset / ICMP port unreachable / protocol unreachable
+//         └ iifname vmap @iface_in ─→ in_<profile>     (unknown interface → in_public; inbound.ts)
 //   postrouting ─ oifname vmap @iface_post ─→ post_<p>: with stealth, drop the kernel's own RST
 //           and port unreachable for "always open" ports (nothing else can make them)
-//   output ─ established / lo ─ oifname vmap @iface_out ─→ out_<p>: default outbound
+//   output ─ established / lo ─ oifname vmap @iface_out ─→ out_<p>: outbound (outbound.ts)
+//
+// Knocking, limits and scan detection remember sources in timed sets (dynamic.ts); a full
+// replacement puts back the sources the runtime state says the kernel remembered. Rules with an
+// expiry are gated by a set whose element times out then (expiry.ts). Profile switches and app
+// openings change only elements.
 import { PROFILE_NAMES, type Policy, type PortRule, type ProfileName, type ProfileSettings } from '../policy/schema';
 import { InterfaceNameSchema } from '../policy/schema';
-import { parseNetwork } from '../net/address';
 import { activePortRules } from '../policy/rules';
 import { normalisePortKeys, type AppPortSets, type PortKey, type RuntimeState } from '../runtime/state';
 import {
-  accept, anonymousSet, bitAnd, concat, counter, ct, drop, goTo, match, meta, nftDocument, payload, prefix, range,
-  rawTransportPayload, rejectWith, setRef, socket, verdictMap,
-  type NftCommand, type NftDocument, type NftExpression, type NftStatement,
+  accept, anonymousSet, bitAnd, counter, ct, drop, goTo, match, meta, nftDocument, payload, prefix, range,
+  rawTransportPayload, verdictMap,
+  type NftCommand, type NftDocument, type NftExpression,
 } from '../nft/json';
 import { BASE_CHAINS, INTERFACE_MAPS, TABLE_FAMILY, TABLE_NAME, appPortSets, profileChains, ruleComment } from './layout';
-
-const table = { family: TABLE_FAMILY, table: TABLE_NAME } as const;
+import { chainCmd, rule, table, type RuleEntry } from './matches';
+import { sourceSetCommands, sourceSets } from './dynamic';
+import { secondsLeft, untilSetCommand, untilSetName } from './expiry';
+import { appLimitSet, profileDenyChain, profileFinalChain, profileInputChain, type InboundRules } from './inbound';
+import { profileOutputChain } from './outbound';
+import { profilePreroutingChain } from './spoofing';
 
 /** ICMPv6 that IPv6 cannot work without (RFC 4890); ND and MLD are untracked by conntrack. */
 export const ESSENTIAL_ICMPV6_IN = [
@@ -32,26 +38,16 @@ export const ESSENTIAL_ICMPV6_IN = [
   'ind-neighbor-solicit', 'ind-neighbor-advert',
 ] as const;
 
-const ESSENTIAL_ICMPV6_OUT = [
-  'mld-listener-report', 'mld-listener-done', 'mld2-listener-report',
-  'nd-router-solicit', 'nd-neighbor-solicit', 'nd-neighbor-advert',
-] as const;
-
 /** A kernel-generated port unreachable quotes the offending packet after the 8-byte ICMP header:
  *  the inner IPv4 (20 bytes) or IPv6 (40 bytes) header, then the UDP source and destination port.
  *  The destination port thus starts 30 or 50 bytes, i.e. 240 or 400 bits, into the ICMP message. */
 const QUOTED_DPORT_BITS = { ipv4: 240, ipv6: 400 } as const;
 
+/** Anti-spoofing runs before connection tracking: the reverse-path filter must see every packet. */
+const PREROUTING_PRIORITY = -300;
+
 export class CompileError extends Error {
   override name = 'CompileError';
-}
-
-function rule(chain: string, expr: NftStatement[], comment?: string): NftCommand {
-  return { add: { rule: { ...table, chain, expr, ...(comment ? { comment } : {}) } } };
-}
-
-function chainCmd(name: string, base?: { hook: 'input' | 'output' | 'postrouting'; policy: 'accept' | 'drop' }): NftCommand {
-  return { add: { chain: { ...table, name, ...(base ? { type: 'filter' as const, hook: base.hook, prio: 0, policy: base.policy } : {}) } } };
 }
 
 function checkInterfaceName(name: string): string {
@@ -60,38 +56,8 @@ function checkInterfaceName(name: string): string {
 }
 
 function portKeyElements(keys: readonly PortKey[]): NftExpression[] {
-  return normalisePortKeys(keys).map((k) => concat(k.protocol, k.port));
+  return normalisePortKeys(keys).map((k) => [k.protocol, k.port]).map(([protocol, port]) => ({ concat: [protocol, port] }) as NftExpression);
 }
-
-/** A single value, or an anonymous set when there are several. */
-const oneOrSet = (items: readonly NftExpression[]): NftExpression => (items.length === 1 && items[0] !== undefined ? items[0] : anonymousSet([...items]));
-
-const l4protoIs = (protocols: readonly ('tcp' | 'udp')[]) => match(meta('l4proto'), oneOrSet(protocols));
-
-const portsMatch = (field: 'dport' | 'sport', from: number, to: number, protocol = 'th') =>
-  match(payload(protocol, field), from === to ? from : range(from, to));
-
-/**
- * Match prefixes of a port rule: one list per address family it is limited to (or one for any).
- * Overlapping networks and ranges go to nft as they are: it merges the members of anonymous
- * interval sets itself (checked by test/kernel/compile-check.test.ts, which generates overlaps).
- */
-function portRuleSelectors(r: PortRule): NftStatement[][] {
-  const base = [l4protoIs(r.protocol === 'both' ? ['tcp', 'udp'] : [r.protocol]), portsMatch('dport', r.ports.from, r.ports.to)];
-  if (r.remote.length === 0) return [base];
-  const selectors: NftStatement[][] = [];
-  for (const [family, proto] of [[4, 'ip'], [6, 'ip6']] as const) {
-    const nets = r.remote.map(parseNetwork).filter((n) => n.family === family);
-    if (nets.length === 0) continue;
-    const elems = nets.map((n) => (n.prefixLength === (family === 4 ? 32 : 128) ? n.address : prefix(n.address, n.prefixLength)));
-    selectors.push([...base, match(payload(proto, 'saddr'), oneOrSet(elems))]);
-  }
-  return selectors;
-}
-
-const appSetMatch = (setName: string) => match(concat(meta('l4proto'), payload('th', 'dport')), setRef(setName));
-/** True only if a socket would receive the packet now (nft_socket: a normal, non-transparent socket). */
-const listenerPresent = () => match(socket('transparent'), 0);
 
 function inputBaseChain(): NftCommand[] {
   const c = BASE_CHAINS.input;
@@ -108,52 +74,42 @@ function inputBaseChain(): NftCommand[] {
   ];
 }
 
-function profileInputChain(p: ProfileName, s: ProfileSettings, rules: PortRule[]): NftCommand[] {
-  const names = profileChains(p);
-  const sets = appPortSets(p);
-  const c = names.input;
-  const cmds: NftCommand[] = [chainCmd(c)];
-  if (!s.enabled) return [...cmds, rule(c, [counter(), accept()], ruleComment('profile', `${p}-off`))];
-  if (s.shieldsUp) return [...cmds, rule(c, [counter(), drop()], ruleComment('profile', `${p}-shields-up`))];
-  if (s.answerPing) {
-    cmds.push(rule(c, [match(payload('icmp', 'type'), 'echo-request'), accept()], ruleComment('profile', `${p}-ping`)));
-    cmds.push(rule(c, [match(payload('icmpv6', 'type'), 'echo-request'), accept()], ruleComment('profile', `${p}-ping6`)));
-  }
-  // Block before allow: every block, app or port, is decided before any allow is looked at.
-  cmds.push(rule(c, [appSetMatch(sets.block), counter(), goTo(names.deny)], ruleComment('app', `${p}-blocked-apps`)));
-  for (const r of rules.filter((x) => x.action === 'block')) {
-    for (const sel of portRuleSelectors(r)) cmds.push(rule(c, [...sel, counter(), goTo(names.deny)], ruleComment('port', r.id)));
-  }
-  for (const r of rules.filter((x) => x.action === 'allow')) {
-    const gate = r.alwaysOpen ? [] : [listenerPresent()];
-    for (const sel of portRuleSelectors(r)) cmds.push(rule(c, [...sel, ...gate, counter(), accept()], ruleComment('port', r.id)));
-  }
-  cmds.push(rule(c, [appSetMatch(sets.allow), listenerPresent(), counter(), accept()], ruleComment('app', `${p}-allowed-apps`)));
-  if (s.defaultInbound === 'allow') cmds.push(rule(c, [accept()], ruleComment('profile', `${p}-default-allow`)));
-  else cmds.push(rule(c, [goTo(names.deny)], ruleComment('profile', `${p}-default-block`)));
-  return cmds;
-}
-
-function profileDenyChain(p: ProfileName, s: ProfileSettings): NftCommand[] {
-  const c = profileChains(p).deny;
-  if (s.stealth) return [chainCmd(c), rule(c, [drop()], ruleComment('profile', `${p}-stealth`))];
+function preroutingBaseChain(): NftCommand[] {
+  const c = BASE_CHAINS.prerouting;
   return [
-    chainCmd(c),
-    rule(c, [l4protoIs(['tcp']), rejectWith('tcp reset')]),
-    rule(c, [l4protoIs(['udp']), rejectWith('icmpx', 'port-unreachable')]),
-    // An unanswered ping is a silent one, stealth or not.
-    rule(c, [match(meta('l4proto'), anonymousSet(['icmp', 'ipv6-icmp'])), drop()]),
-    rule(c, [match(meta('nfproto'), 'ipv4'), rejectWith('icmp', 'prot-unreachable')]),
-    // ICMPv6 has no "protocol unreachable" a firewall may send; ip6tables' usual choice.
-    rule(c, [rejectWith('icmpv6', 'admin-prohibited')]),
+    chainCmd(c, { hook: 'prerouting', policy: 'accept', prio: PREROUTING_PRIORITY }),
+    rule(c, [match(meta('iif'), 'lo'), accept()]),
+    rule(c, [verdictMap(meta('iifname'), INTERFACE_MAPS.prerouting)]),
+    rule(c, [goTo(profileChains('public').prerouting)]),
   ];
 }
 
-function profilePostroutingChain(p: ProfileName, s: ProfileSettings, rules: PortRule[]): NftCommand[] {
+function postroutingBaseChain(): NftCommand[] {
+  const c = BASE_CHAINS.postrouting;
+  return [
+    chainCmd(c, { hook: 'postrouting', policy: 'accept' }),
+    rule(c, [match(meta('oif'), 'lo'), accept()]),
+    rule(c, [verdictMap(meta('oifname'), INTERFACE_MAPS.postrouting)]),
+    rule(c, [goTo(profileChains('public').postrouting)]),
+  ];
+}
+
+function outputBaseChain(): NftCommand[] {
+  const c = BASE_CHAINS.output;
+  return [
+    chainCmd(c, { hook: 'output', policy: 'accept' }),
+    rule(c, [match(ct('state'), ['established', 'related'], 'in'), accept()]),
+    rule(c, [match(meta('oif'), 'lo'), accept()]),
+    rule(c, [verdictMap(meta('oifname'), INTERFACE_MAPS.output)]),
+    rule(c, [goTo(profileChains('public').output)]),
+  ];
+}
+
+function profilePostroutingChain(p: ProfileName, s: ProfileSettings, rules: readonly RuleEntry[]): NftCommand[] {
   const c = profileChains(p).postrouting;
   const cmds: NftCommand[] = [chainCmd(c)];
   if (!s.enabled || !s.stealth) return cmds;
-  const alwaysOpen = rules.filter((r) => r.action === 'allow' && r.alwaysOpen);
+  const alwaysOpen = rules.map((e) => e.rule).filter((r) => r.action === 'allow' && r.direction === 'in' && r.alwaysOpen);
   const portsFor = (proto: 'tcp' | 'udp') => alwaysOpen.filter((r) => r.protocol === proto || r.protocol === 'both').map((r) => r.ports);
   const asSet = (ranges: { from: number; to: number }[]) => anonymousSet(ranges.map((r) => (r.from === r.to ? r.from : range(r.from, r.to))));
   const tcp = portsFor('tcp');
@@ -180,18 +136,7 @@ function profilePostroutingChain(p: ProfileName, s: ProfileSettings, rules: Port
   return cmds;
 }
 
-function profileOutputChain(p: ProfileName, s: ProfileSettings): NftCommand[] {
-  const c = profileChains(p).output;
-  if (!s.enabled || s.defaultOutbound === 'allow') return [chainCmd(c), rule(c, [accept()])];
-  return [
-    chainCmd(c),
-    rule(c, [match(payload('icmpv6', 'type'), anonymousSet([...ESSENTIAL_ICMPV6_OUT])), accept()], ruleComment('profile', `${p}-out-icmpv6`)),
-    rule(c, [match(payload('udp', 'dport'), anonymousSet([67, 547])), accept()], ruleComment('profile', `${p}-out-dhcp`)),
-    rule(c, [counter(), rejectWith('icmpx', 'admin-prohibited')], ruleComment('profile', `${p}-default-block-out`)),
-  ];
-}
-
-function interfaceMapElements(runtime: RuntimeState, hook: keyof typeof INTERFACE_MAPS): NftExpression[] {
+function interfaceMapElements(runtime: Pick<RuntimeState, 'interfaces'>, hook: keyof typeof INTERFACE_MAPS): NftExpression[] {
   return Object.entries(runtime.interfaces)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([iface, profile]) => [checkInterfaceName(iface), goTo(profileChains(profile)[hook])]);
@@ -204,12 +149,25 @@ function interfaceMaps(runtime: RuntimeState): NftCommand[] {
   });
 }
 
-function appSets(p: ProfileName, ports: AppPortSets): NftCommand[] {
+const PORT_SET_TYPE = ['inet_proto', 'inet_service'];
+
+function portSet(name: string, keys: readonly PortKey[]): NftCommand {
+  const elem = portKeyElements(keys);
+  return { add: { set: { ...table, name, type: PORT_SET_TYPE, ...(elem.length ? { elem } : {}) } } };
+}
+
+/** Allowed apps with brute-force limits on profile `p`. */
+function limitedApps(policy: Policy, p: ProfileName): InboundRules['limitedApps'] {
+  return policy.apps.filter((app) => app.action === 'allow' && app.limit && app.profiles.includes(p));
+}
+
+function appSets(policy: Policy, p: ProfileName, ports: AppPortSets): NftCommand[] {
   const sets = appPortSets(p);
-  return (['allow', 'block'] as const).map((kind) => {
-    const elem = portKeyElements(ports[kind]);
-    return { add: { set: { ...table, name: sets[kind], type: ['inet_proto', 'inet_service'], ...(elem.length ? { elem } : {}) } } };
-  });
+  return [
+    portSet(sets.allow, ports.allow),
+    portSet(sets.block, ports.block),
+    ...limitedApps(policy, p).map((app) => portSet(appLimitSet(p, app.id), ports.limited[app.id] ?? [])),
+  ];
 }
 
 /** The whole table, replaced in one transaction (`add` + `delete` + definition: works whether or not it exists). */
@@ -219,48 +177,56 @@ export function compileRuleset(policy: Policy, runtime: RuntimeState): NftDocume
     { delete: { table: { family: TABLE_FAMILY, name: TABLE_NAME } } },
     { add: { table: { family: TABLE_FAMILY, name: TABLE_NAME } } },
   ];
-  // Chains first (maps refer to them), then sets and maps, then rules (which refer to both).
-  const perProfile = PROFILE_NAMES.map((p) => {
-    const settings = policy.profiles[p];
-    const rules = activePortRules(policy, p, runtime.now);
-    return {
-      p,
-      input: profileInputChain(p, settings, rules),
-      deny: profileDenyChain(p, settings),
-      post: profilePostroutingChain(p, settings, rules),
-      out: profileOutputChain(p, settings),
-    };
+  const timed = new Map<PortRule, number>();
+  const entryOf = (r: PortRule): RuleEntry => {
+    const left = secondsLeft(r, runtime.now);
+    if (left === undefined) return { rule: r };
+    timed.set(r, left);
+    return { rule: r, until: untilSetName(r.id) };
+  };
+  const perProfile = PROFILE_NAMES.flatMap((p) => {
+    const s = policy.profiles[p];
+    const rules = activePortRules(policy, p, runtime.now).map(entryOf);
+    const inbound: InboundRules = { rules, limitedApps: limitedApps(policy, p) };
+    return [
+      ...profilePreroutingChain(p, s),
+      ...profileInputChain(p, s, inbound),
+      ...profileDenyChain(p),
+      ...profileFinalChain(p, s),
+      ...profilePostroutingChain(p, s, rules),
+      ...profileOutputChain(p, s, rules, runtime.resolvers ?? []),
+    ];
   });
-  const all = perProfile.flatMap((x) => [...x.input, ...x.deny, ...x.post, ...x.out]);
+  // Chains first (maps refer to them), then sets and maps, then rules (which refer to both).
   const isChain = (cmd: NftCommand) => 'add' in cmd && 'chain' in cmd.add;
-  cmds.push(...all.filter(isChain));
+  cmds.push(...perProfile.filter(isChain));
   cmds.push(...interfaceMaps(runtime));
-  for (const p of PROFILE_NAMES) cmds.push(...appSets(p, runtime.appPorts[p]));
-  cmds.push(...all.filter((cmd) => !isChain(cmd)));
-  cmds.push(...inputBaseChain());
-  cmds.push(...postroutingBaseChain(), ...outputBaseChain());
-  return nftDocument(cmds);
+  for (const p of PROFILE_NAMES) cmds.push(...appSets(policy, p, runtime.appPorts[p]));
+  cmds.push(...sourceSetCommands(sourceSets(policy, runtime.now), runtime.remembered));
+  for (const [r, seconds] of timed) cmds.push(untilSetCommand(r, seconds));
+  cmds.push(...perProfile.filter((cmd) => !isChain(cmd)));
+  cmds.push(...preroutingBaseChain(), ...inputBaseChain(), ...postroutingBaseChain(), ...outputBaseChain());
+  return nftDocument(carryCounters(cmds, runtime.counters));
 }
 
-function postroutingBaseChain(): NftCommand[] {
-  const c = BASE_CHAINS.postrouting;
-  return [
-    chainCmd(c, { hook: 'postrouting', policy: 'accept' }),
-    rule(c, [match(meta('oif'), 'lo'), accept()]),
-    rule(c, [verdictMap(meta('oifname'), INTERFACE_MAPS.postrouting)]),
-    rule(c, [goTo(profileChains('public').postrouting)]),
-  ];
-}
-
-function outputBaseChain(): NftCommand[] {
-  const c = BASE_CHAINS.output;
-  return [
-    chainCmd(c, { hook: 'output', policy: 'accept' }),
-    rule(c, [match(ct('state'), ['established', 'related'], 'in'), accept()]),
-    rule(c, [match(meta('oif'), 'lo'), accept()]),
-    rule(c, [verdictMap(meta('oifname'), INTERFACE_MAPS.output)]),
-    rule(c, [goTo(profileChains('public').output)]),
-  ];
+/**
+ * Starts each counted rule's counter where the replaced table's rule of the same comment left
+ * off. One policy rule can be several kernel rules (one per family, say) while the carried value
+ * is their sum: it goes on the first of them, so the sum stays right.
+ */
+function carryCounters(cmds: NftCommand[], counters: RuntimeState['counters']): NftCommand[] {
+  if (!counters) return cmds;
+  const left = new Map(Object.entries(counters));
+  return cmds.map((cmd) => {
+    if (!('add' in cmd) || !('rule' in cmd.add)) return cmd;
+    const r = cmd.add.rule;
+    const carried = r.comment === undefined ? undefined : left.get(r.comment);
+    const at = r.expr.findIndex((e) => 'counter' in e);
+    if (!carried || at < 0 || r.comment === undefined) return cmd;
+    left.delete(r.comment);
+    const expr = r.expr.map((e, i) => (i === at ? { counter: { packets: carried.packets, bytes: carried.bytes } } : e));
+    return { add: { rule: { ...r, expr } } };
+  });
 }
 
 // ---- element-only transactions -----------------------------------------------------------
@@ -271,22 +237,28 @@ export function compileInterfaceUpdate(runtime: Pick<RuntimeState, 'interfaces'>
   for (const hook of Object.keys(INTERFACE_MAPS) as (keyof typeof INTERFACE_MAPS)[]) {
     const name = INTERFACE_MAPS[hook];
     cmds.push({ flush: { map: { ...table, name, type: 'ifname', map: 'verdict' } } });
-    const elem = interfaceMapElements(runtime as RuntimeState, hook);
+    const elem = interfaceMapElements(runtime, hook);
     if (elem.length) cmds.push({ add: { element: { ...table, name, elem } } });
   }
   return nftDocument(cmds);
 }
 
-/** App openings: the per-profile app port sets are rewritten in one transaction; no rule changes. */
-export function compileAppPortsUpdate(appPorts: Record<ProfileName, AppPortSets>): NftDocument {
+/**
+ * App openings: the per-profile app port sets (and those of rate-limited apps) are rewritten in
+ * one transaction; no rule changes. `policy` names the rate-limited apps' sets, as in the table.
+ */
+export function compileAppPortsUpdate(appPorts: Record<ProfileName, AppPortSets>, policy: Policy): NftDocument {
   const cmds: NftCommand[] = [];
+  const rewrite = (name: string, keys: readonly PortKey[]) => {
+    cmds.push({ flush: { set: { ...table, name, type: PORT_SET_TYPE } } });
+    const elem = portKeyElements(keys);
+    if (elem.length) cmds.push({ add: { element: { ...table, name, elem } } });
+  };
   for (const p of PROFILE_NAMES) {
     const sets = appPortSets(p);
-    for (const kind of ['allow', 'block'] as const) {
-      cmds.push({ flush: { set: { ...table, name: sets[kind], type: ['inet_proto', 'inet_service'] } } });
-      const elem = portKeyElements(appPorts[p][kind]);
-      if (elem.length) cmds.push({ add: { element: { ...table, name: sets[kind], elem } } });
-    }
+    rewrite(sets.allow, appPorts[p].allow);
+    rewrite(sets.block, appPorts[p].block);
+    for (const app of limitedApps(policy, p)) rewrite(appLimitSet(p, app.id), appPorts[p].limited[app.id] ?? []);
   }
   return nftDocument(cmds);
 }

@@ -3,7 +3,7 @@
 // concurrent clients cannot overwrite each other's work with stale whole documents.
 import { z } from 'zod';
 import {
-  AppIdentitySchema, IdSchema, InterfaceNameSchema, PortRuleFieldsSchema, ProfileNameSchema, ProfileSettingsPatchSchema, alwaysOpenOnlyOnAllow, alwaysOpenOnlyOnAllowIssue,
+  AppIdentitySchema, IdSchema, InterfaceNameSchema, PortRuleFieldsSchema, ProfileNameSchema, ProfileSettingsPatchSchema, checkPortRule, RateLimitSchema,
   RuleActionSchema, type AppIdentity, type KnownNetwork, type Policy, type PortRule, type ProfileName,
 } from './schema';
 import { appDisplayName, appKey, networkKey } from './identity';
@@ -14,11 +14,11 @@ import type { ActiveNetwork } from '../runtime/networks';
 const ProfileListSchema = z.array(ProfileNameSchema);
 
 /** A port rule as a client proposes it: the helper gives it an id when it has none. */
-export const NewPortRuleSchema = PortRuleFieldsSchema.extend({ id: IdSchema.optional() }).refine(alwaysOpenOnlyOnAllow, alwaysOpenOnlyOnAllowIssue);
+export const NewPortRuleSchema = PortRuleFieldsSchema.extend({ id: IdSchema.optional() }).superRefine(checkPortRule);
 
 export const PolicyEditSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('setProfile'), profile: ProfileNameSchema, settings: ProfileSettingsPatchSchema }),
-  z.strictObject({ op: z.literal('setApp'), identity: AppIdentitySchema, name: z.string().max(128).optional(), action: RuleActionSchema, profiles: ProfileListSchema }),
+  z.strictObject({ op: z.literal('setApp'), identity: AppIdentitySchema, name: z.string().max(128).optional(), action: RuleActionSchema, profiles: ProfileListSchema, limit: RateLimitSchema.nullable().optional() }),
   z.strictObject({ op: z.literal('removeApp'), app: z.union([IdSchema, AppIdentitySchema]) }),
   z.strictObject({ op: z.literal('addPortRule'), rule: NewPortRuleSchema }),
   z.strictObject({ op: z.literal('removePortRule'), id: IdSchema }),
@@ -57,7 +57,9 @@ function applyOne(policy: Policy, edit: PolicyEdit, ctx: EditContext): Policy {
       const index = findApp(policy, edit.identity);
       const existing = index >= 0 ? policy.apps[index] : undefined;
       const name = edit.name ?? existing?.name ?? appDisplayName(edit.identity);
-      const app = { id: existing?.id ?? ctx.newId('app'), name, identity: edit.identity, action: edit.action, profiles: uniqueProfiles(edit.profiles) };
+      // limit: undefined keeps the app's limit, null removes it.
+      const limit = edit.limit === undefined ? existing?.limit : edit.limit ?? undefined;
+      const app = { id: existing?.id ?? ctx.newId('app'), name, identity: edit.identity, action: edit.action, profiles: uniqueProfiles(edit.profiles), ...(limit && edit.action === 'allow' ? { limit } : {}) };
       const apps = [...policy.apps];
       if (index >= 0) apps[index] = app;
       else apps.push(app);

@@ -56,6 +56,27 @@ const ProfileListSchema = z
 
 const DateTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date and time, like 2026-11-21T18:00:00Z' });
 
+const Seconds = (max: number) => z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second').max(max, `must be at most ${max} seconds`);
+
+/** Port-scan detection: a source that touches `ports` closed ports within `withinSeconds` is dropped entirely for `blockSeconds`. */
+export const ScanDetectionSchema = z.strictObject({
+  enabled: z.boolean(),
+  ports: z.number().int().min(2).max(10_000),
+  withinSeconds: Seconds(3600),
+  blockSeconds: Seconds(7 * 86400),
+});
+export type ScanDetection = z.infer<typeof ScanDetectionSchema>;
+
+/** Outbound traffic a desktop needs, allowed even when the default outbound action is block. */
+export const OutboundEssentialsSchema = z.strictObject({
+  /** DNS to the resolvers the system is configured with. */
+  dns: z.boolean(),
+  /** DHCP and DHCPv6 client requests. */
+  dhcp: z.boolean(),
+  /** NTP (UDP 123). */
+  ntp: z.boolean(),
+});
+
 /** Each profile setting with its meaning; the profile schemas add the defaults. */
 const profileSettingFields = {
   enabled: z.boolean(),
@@ -65,6 +86,9 @@ const profileSettingFields = {
   defaultInbound: z.enum(['block', 'allow']),
   defaultOutbound: z.enum(['allow', 'block']),
   notify: z.boolean(),
+  scanDetection: ScanDetectionSchema,
+  antiSpoofing: z.boolean(),
+  outboundEssentials: OutboundEssentialsSchema,
 };
 
 function profileSettingsSchema(answerPingByDefault: boolean) {
@@ -77,6 +101,11 @@ function profileSettingsSchema(answerPingByDefault: boolean) {
     defaultInbound: f.defaultInbound.default('block').describe('What happens to inbound traffic no rule allows.'),
     defaultOutbound: f.defaultOutbound.default('allow').describe('What happens to outbound traffic no rule decides.'),
     notify: f.notify.default(true).describe('Ask when an app with no rule starts listening.'),
+    scanDetection: f.scanDetection.default({ enabled: false, ports: 20, withinSeconds: 5, blockSeconds: 600 })
+      .describe('Drop a source entirely for a while once it has touched many closed ports in a short time.'),
+    antiSpoofing: f.antiSpoofing.default(true).describe('Drop packets whose source address could not be answered through the interface they came in on (reverse-path filter).'),
+    outboundEssentials: f.outboundEssentials.default({ dns: true, dhcp: true, ntp: true })
+      .describe('With outbound blocked by default, still allow DNS to the configured resolvers, DHCP and NTP.'),
   });
 }
 
@@ -108,6 +137,24 @@ export const AppIdentitySchema = z.discriminatedUnion('kind', [
 ], { error: 'must be an app identity with "kind" one of executable, script, flatpak, snap, appimage' });
 export type AppIdentity = z.infer<typeof AppIdentitySchema>;
 
+/** A knock: one packet to this protocol and port. */
+export const KnockSchema = z.strictObject({ protocol: z.enum(['tcp', 'udp']), port: z.number().int().min(1).max(65535) });
+
+/** Port knocking: the knocks in order, each within `windowSeconds` of the last; the port then stays open for the knocking address for `openSeconds`. */
+export const KnockingSchema = z.strictObject({
+  sequence: z.array(KnockSchema).min(1, 'needs at least one knock').max(8, 'at most 8 knocks'),
+  windowSeconds: Seconds(3600),
+  openSeconds: Seconds(86400),
+});
+export type Knocking = z.infer<typeof KnockingSchema>;
+
+/** Brute-force limits: at most `count` new connections per `seconds` from one source (each rate); a source over any of them is blocked on the rule for `blockSeconds`. */
+export const RateLimitSchema = z.strictObject({
+  rates: z.array(z.strictObject({ count: z.number().int().min(1).max(100_000), seconds: Seconds(86400) })).min(1, 'needs at least one rate').max(4),
+  blockSeconds: Seconds(7 * 86400),
+});
+export type RateLimit = z.infer<typeof RateLimitSchema>;
+
 export const RuleActionSchema = z.enum(['allow', 'block']);
 export type RuleAction = z.infer<typeof RuleActionSchema>;
 
@@ -117,7 +164,8 @@ export const AppRuleSchema = z.strictObject({
   identity: AppIdentitySchema,
   action: RuleActionSchema.describe('allow: the app may accept connections on the listed profiles; block: never.'),
   profiles: ProfileListSchema.describe('Profiles the rule applies to; an allow rule with none stays listed, unchecked.'),
-});
+  limit: RateLimitSchema.optional().describe('Brute-force limits on new connections to the app.'),
+}).refine((a) => !(a.limit && a.action === 'block'), { message: '"limit" only applies to allow rules', path: ['limit'] });
 export type AppRule = z.infer<typeof AppRuleSchema>;
 
 export const ProtocolSchema = z.enum(['tcp', 'udp', 'both']);
@@ -127,6 +175,7 @@ export type RuleProtocol = z.infer<typeof ProtocolSchema>;
 export const PortRuleFieldsSchema = z.strictObject({
   id: IdSchema,
   enabled: z.boolean().default(true),
+  direction: z.enum(['in', 'out']).default('in').describe('in: connections to this computer (ports are local); out: connections it makes (ports and networks are remote).'),
   action: RuleActionSchema,
   protocol: ProtocolSchema,
   ports: PortRangeSchema,
@@ -135,13 +184,40 @@ export const PortRuleFieldsSchema = z.strictObject({
   alwaysOpen: z.boolean().default(false).describe('Accept even when nothing listens (the kernel then answers for the port). Default: only while a program listens.'),
   expires: DateTimeSchema.optional().describe('The rule stops applying at this time.'),
   comment: z.string().max(256).optional(),
+  knock: KnockingSchema.optional().describe('Port knocking: the port opens for a source only after it knocked in order.'),
+  limit: RateLimitSchema.optional().describe('Brute-force limits on new connections.'),
 });
 
-/** "Always open" is a way of allowing; a block rule cannot have it. */
-export const alwaysOpenOnlyOnAllow = (r: { alwaysOpen?: boolean | undefined; action: RuleAction }) => !(r.alwaysOpen === true && r.action === 'block');
-export const alwaysOpenOnlyOnAllowIssue = { message: '"alwaysOpen" only applies to allow rules', path: ['alwaysOpen'] };
+type RuleShape = {
+  alwaysOpen?: boolean | undefined; action: RuleAction; direction?: 'in' | 'out' | undefined; limit?: unknown;
+  protocol: RuleProtocol; ports: PortRange; knock?: Knocking | undefined;
+};
 
-export const PortRuleSchema = PortRuleFieldsSchema.refine(alwaysOpenOnlyOnAllow, alwaysOpenOnlyOnAllowIssue);
+/**
+ * Checks across the fields of a port rule: "always open", knocking and limits are ways of
+ * allowing connections to this computer, so only inbound allow rules may have them; and no knock
+ * may be on a port the rule opens.
+ */
+export function portRuleProblems(r: RuleShape): { message: string; path: (string | number)[] }[] {
+  const problems: { message: string; path: (string | number)[] }[] = [];
+  const inboundAllow = r.action === 'allow' && r.direction !== 'out';
+  if (r.alwaysOpen === true && !inboundAllow) problems.push({ message: '"alwaysOpen" only applies to inbound allow rules', path: ['alwaysOpen'] });
+  if (r.knock !== undefined && !inboundAllow) problems.push({ message: '"knock" only applies to inbound allow rules', path: ['knock'] });
+  if (r.limit !== undefined && !inboundAllow) problems.push({ message: '"limit" only applies to inbound allow rules', path: ['limit'] });
+  // Knocks are dropped before any rule is looked at: a knock on the rule's own port would shut it for good.
+  r.knock?.sequence.forEach((k, i) => {
+    if ((r.protocol === 'both' || r.protocol === k.protocol) && k.port >= r.ports.from && k.port <= r.ports.to) {
+      problems.push({ message: 'a knock must not be on a port the rule opens', path: ['knock', 'sequence', i] });
+    }
+  });
+  return problems;
+}
+
+export function checkPortRule(r: RuleShape, ctx: z.RefinementCtx): void {
+  for (const p of portRuleProblems(r)) ctx.addIssue({ code: 'custom', ...p });
+}
+
+export const PortRuleSchema = PortRuleFieldsSchema.superRefine(checkPortRule);
 export type PortRule = z.infer<typeof PortRuleSchema>;
 
 const MacSchema = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'must be a MAC address in lowercase, like 52:54:00:12:34:56');

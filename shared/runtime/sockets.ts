@@ -64,17 +64,27 @@ export function isLoopbackOnly(socket: ListeningSocket): boolean {
 export function appOpenings(policy: Policy, sockets: readonly ListeningSocket[]): Record<ProfileName, AppPortSets> {
   const rulesByApp = new Map(policy.apps.map((rule) => [appKey(rule.identity), rule]));
   const found = emptyAppPorts();
+  // Every rate-limited allowed app has its own set, listening or not (so updates empty it).
+  for (const rule of policy.apps) {
+    if (rule.action === 'allow' && rule.limit) for (const p of rule.profiles) found[p].limited[rule.id] = [];
+  }
   for (const socket of sockets) {
     if (!socket.app || isLoopbackOnly(socket)) continue;
     const rule = rulesByApp.get(appKey(socket.app));
     if (!rule) continue;
+    const key = { protocol: socket.protocol, port: socket.port };
     for (const profile of rule.profiles) {
-      found[profile][rule.action].push({ protocol: socket.protocol, port: socket.port });
+      if (rule.action === 'allow' && rule.limit) found[profile].limited[rule.id]?.push(key);
+      else found[profile][rule.action].push(key);
     }
   }
   const result = emptyAppPorts();
   for (const p of PROFILE_NAMES) {
-    result[p] = { allow: normalisePortKeys(found[p].allow), block: normalisePortKeys(found[p].block) };
+    result[p] = {
+      allow: normalisePortKeys(found[p].allow),
+      block: normalisePortKeys(found[p].block),
+      limited: Object.fromEntries(Object.entries(found[p].limited).map(([id, keys]) => [id, normalisePortKeys(keys)])),
+    };
   }
   return result;
 }

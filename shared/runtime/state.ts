@@ -14,6 +14,8 @@ export interface AppPortSets {
   allow: PortKey[];
   /** Ports of blocked apps listening now; block beats every allow. */
   block: PortKey[];
+  /** Ports of allowed apps with brute-force limits, by app id (each app has its own set and limits). */
+  limited: Record<string, PortKey[]>;
 }
 
 export interface RuntimeState {
@@ -21,14 +23,33 @@ export interface RuntimeState {
   interfaces: Record<string, ProfileName>;
   appPorts: Record<ProfileName, AppPortSets>;
   /** Current time (ISO 8601), for rule expiry. Without it no rule counts as expired. */
-  now?: string;
+  now?: string | undefined;
+  /** DNS servers the system is configured with (outbound essentials allow DNS to these). */
+  resolvers?: string[] | undefined;
+  /**
+   * Sources the kernel remembered before a full replacement (knock stages reached, sources
+   * blocked by a limit or caught scanning), by set name (compiler/dynamic.ts), so that changing
+   * an unrelated rule neither unblocks a brute-forcer nor forgets a knock.
+   */
+  remembered?: Record<string, RememberedSource[]> | undefined;
+  /** Counter values of the table being replaced, by rule comment, so hit counts survive changes to other rules. */
+  counters?: Record<string, RuleCounter> | undefined;
+}
+
+export interface RuleCounter { packets: number; bytes: number }
+
+export interface RememberedSource {
+  address: string;
+  family: 4 | 6;
+  /** Seconds until the kernel would have forgotten it. */
+  expiresInSeconds: number;
 }
 
 /** Interfaces whose network is not known yet are Public, as on Windows. */
 export const FALLBACK_PROFILE: ProfileName = 'public';
 
 export function emptyAppPorts(): Record<ProfileName, AppPortSets> {
-  return { private: { allow: [], block: [] }, public: { allow: [], block: [] } };
+  return { private: { allow: [], block: [], limited: {} }, public: { allow: [], block: [], limited: {} } };
 }
 
 export function emptyRuntime(): RuntimeState {

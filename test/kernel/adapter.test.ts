@@ -77,7 +77,7 @@ describe('NftAdapter', () => {
     const ports = emptyRuntime().appPorts;
     ports.public.allow = [{ protocol: 'tcp', port: 8080 }, { protocol: 'udp', port: 5353 }];
     ports.private.block = [{ protocol: 'tcp', port: 4444 }];
-    await nft.apply(compileAppPortsUpdate(ports));
+    await nft.apply(compileAppPortsUpdate(ports, policy));
     const after = await nft.readTable();
     expect(ruleHandles(after)).toEqual(ruleHandles(before));
     expect(objects(after, 'map').find((m) => m.name === 'iface_in')?.elem).toEqual([
@@ -86,7 +86,7 @@ describe('NftAdapter', () => {
     ]);
     expect(objects(after, 'set').find((s) => s.name === 'public_app_allow')?.elem).toEqual([{ concat: ['tcp', 8080] }, { concat: ['udp', 5353] }]);
     expect(objects(after, 'set').find((s) => s.name === 'private_app_block')?.elem).toEqual([{ concat: ['tcp', 4444] }]);
-    await nft.apply(compileAppPortsUpdate(emptyRuntime().appPorts));
+    await nft.apply(compileAppPortsUpdate(emptyRuntime().appPorts, policy));
     expect(objects(await nft.readTable(), 'set').find((s) => s.name === 'public_app_allow')?.elem).toBeUndefined();
   });
 

@@ -43,6 +43,8 @@ export const remoteNetwork = fc.oneof(ipv4Network, ipv6Network, nearbyNetwork);
 
 const isoTime = fc.integer({ min: Date.parse('2020-01-01T00:00:00Z'), max: Date.parse('2030-01-01T00:00:00Z') }).map((ms) => new Date(ms).toISOString());
 
+const seconds = (max: number) => fc.integer({ min: 1, max });
+
 const profileSettings = fc.record({
   enabled: fc.boolean(),
   stealth: fc.boolean(),
@@ -51,10 +53,26 @@ const profileSettings = fc.record({
   defaultInbound: fc.constantFrom('block', 'allow'),
   defaultOutbound: fc.constantFrom('allow', 'block'),
   notify: fc.boolean(),
+  scanDetection: fc.record({ enabled: fc.boolean(), ports: fc.integer({ min: 2, max: 10_000 }), withinSeconds: seconds(3600), blockSeconds: seconds(7 * 86400) }),
+  antiSpoofing: fc.boolean(),
+  outboundEssentials: fc.record({ dns: fc.boolean(), dhcp: fc.boolean(), ntp: fc.boolean() }),
 }, { requiredKeys: [] });
+
+const knocking = fc.record({
+  sequence: fc.array(fc.record({ protocol: fc.constantFrom('tcp' as const, 'udp' as const), port }), { minLength: 1, maxLength: 8 }),
+  windowSeconds: seconds(3600),
+  openSeconds: seconds(86400),
+});
+
+/** Rates that nftables must express in its own units (per second … per day), awkward ones included. */
+const rateLimit = fc.record({
+  rates: fc.array(fc.record({ count: fc.integer({ min: 1, max: 100_000 }), seconds: seconds(86400) }), { minLength: 1, maxLength: 4 }),
+  blockSeconds: seconds(7 * 86400),
+});
 
 const portRuleBody = fc.record({
   enabled: fc.boolean(),
+  direction: fc.constantFrom('in', 'out'),
   action: fc.constantFrom('allow', 'block'),
   protocol: fc.constantFrom('tcp', 'udp', 'both'),
   ports: fc.oneof(portRange, clusteredRange),
@@ -63,14 +81,31 @@ const portRuleBody = fc.record({
   alwaysOpen: fc.boolean(),
   expires: isoTime,
   comment: fc.string({ maxLength: 40 }),
-}, { requiredKeys: ['action', 'protocol', 'ports', 'profiles'] }).map((r) => (r.action === 'block' ? { ...r, alwaysOpen: false } : r));
+  knock: knocking,
+  limit: rateLimit,
+}, { requiredKeys: ['action', 'protocol', 'ports', 'profiles'] }).map((r) => {
+  // Always-open, knocking and limits belong to inbound allow rules only, and no knock is on a port the rule opens.
+  if (r.action === 'allow' && r.direction !== 'out') {
+    const opens = (k: { protocol: string; port: number }) => (r.protocol === 'both' || r.protocol === k.protocol) && k.port >= r.ports.from && k.port <= r.ports.to;
+    if (!r.knock?.sequence.some(opens)) return r;
+    const { knock, ...rest } = r;
+    return rest;
+  }
+  const { knock, limit, ...rest } = r;
+  return { ...rest, alwaysOpen: false };
+});
 
 const appBody = fc.record({
   name: fc.string({ maxLength: 30 }),
   identity: appIdentity,
   action: fc.constantFrom('allow', 'block'),
   profiles: profileList,
-}, { requiredKeys: ['identity', 'action', 'profiles'] });
+  limit: rateLimit,
+}, { requiredKeys: ['identity', 'action', 'profiles'] }).map((a) => {
+  if (a.action === 'allow') return a;
+  const { limit, ...rest } = a;
+  return rest;
+});
 
 export const interfaceName = fc.stringMatching(/^[a-z][a-z0-9_.+-]{0,14}$/);
 
@@ -100,10 +135,16 @@ export const policyInput: fc.Arbitrary<PolicyInput> = fc.record({
 })) as fc.Arbitrary<PolicyInput>;
 
 const portKey: fc.Arbitrary<PortKey> = fc.record({ protocol: fc.constantFrom('tcp' as const, 'udp' as const), port });
-const appPortSets = fc.record({ allow: fc.array(portKey, { maxLength: 8 }), block: fc.array(portKey, { maxLength: 4 }) });
+/** Rate-limited apps' ports are keyed by app id; ids of apps not in the policy are ignored by the compiler. */
+const appPortSets = fc.record({
+  allow: fc.array(portKey, { maxLength: 8 }),
+  block: fc.array(portKey, { maxLength: 4 }),
+  limited: fc.dictionary(fc.constantFrom('app-0', 'app-1', 'app-2', 'app-9'), fc.array(portKey, { maxLength: 3 }), { maxKeys: 3 }),
+});
 
 export const runtimeState: fc.Arbitrary<RuntimeState> = fc.record({
   interfaces: fc.dictionary(interfaceName, profileName, { maxKeys: 5 }),
   appPorts: fc.record({ private: appPortSets, public: appPortSets }),
   now: isoTime,
+  resolvers: fc.array(fc.oneof(fc.ipV4(), fc.ipV6().map((a) => ipaddr.parse(a).toString())), { maxLength: 3 }),
 }, { requiredKeys: ['interfaces', 'appPorts'] });

@@ -28,13 +28,13 @@ function sock(protocol: TransportProtocol, address: string, port: number, app?: 
 }
 
 const key = (protocol: TransportProtocol, port: number): PortKey => ({ protocol, port });
-const NOTHING: AppPortSets = { allow: [], block: [] };
+const NOTHING: AppPortSets = { allow: [], block: [], limited: {} };
 
 describe('appOpenings', () => {
   it('an allowed app listening on a reachable address opens its ports in each profile of its rule', () => {
     const policy = policyWith(allow('srv', SERVER));
     const result = appOpenings(policy, [sock('tcp', '::', 8080, SERVER), sock('udp', '0.0.0.0', 5353, SERVER)]);
-    const expected = { allow: [key('tcp', 8080), key('udp', 5353)], block: [] };
+    const expected = { allow: [key('tcp', 8080), key('udp', 5353)], block: [], limited: {} };
     expect(result).toEqual({ private: expected, public: expected });
   });
 
@@ -42,8 +42,8 @@ describe('appOpenings', () => {
     const policy = policyWith(allow('srv', SERVER, ['private']), allow('web', exe('/usr/sbin/web'), ['public']));
     const result = appOpenings(policy, [sock('tcp', '10.0.0.1', 8080, SERVER), sock('tcp', 'fd00::1', 443, exe('/usr/sbin/web'))]);
     expect(result).toEqual({
-      private: { allow: [key('tcp', 8080)], block: [] },
-      public: { allow: [key('tcp', 443)], block: [] },
+      private: { allow: [key('tcp', 8080)], block: [], limited: {} },
+      public: { allow: [key('tcp', 443)], block: [], limited: {} },
     });
   });
 
@@ -52,14 +52,23 @@ describe('appOpenings', () => {
     const result = appOpenings(policy, [sock('tcp', '::', 4444, BAD), sock('udp', '::', 4444, BAD)]);
     expect(result).toEqual({
       private: NOTHING,
-      public: { allow: [], block: [key('tcp', 4444), key('udp', 4444)] },
+      public: { allow: [], block: [key('tcp', 4444), key('udp', 4444)], limited: {} },
     });
   });
 
   it('allowed and blocked apps side by side', () => {
     const policy = policyWith(allow('srv', SERVER), block('bad', BAD));
     const result = appOpenings(policy, [sock('tcp', '::', 8080, SERVER), sock('tcp', '0.0.0.0', 4444, BAD)]);
-    for (const p of ['private', 'public'] as const) expect(result[p]).toEqual({ allow: [key('tcp', 8080)], block: [key('tcp', 4444)] });
+    for (const p of ['private', 'public'] as const) expect(result[p]).toEqual({ allow: [key('tcp', 8080)], block: [key('tcp', 4444)], limited: {} });
+  });
+
+  it('an allowed app with brute-force limits gets its own set per profile, listening or not', () => {
+    const limit = { rates: [{ count: 3, seconds: 10 }], blockSeconds: 60 };
+    const policy = policyWith({ ...allow('ssh', SERVER, ['public']), limit }, allow('web', exe('/usr/sbin/web')));
+    const result = appOpenings(policy, [sock('tcp', '::', 22, SERVER), sock('tcp', '::', 80, exe('/usr/sbin/web'))]);
+    expect(result.public).toEqual({ allow: [key('tcp', 80)], block: [], limited: { ssh: [key('tcp', 22)] } });
+    expect(result.private).toEqual({ allow: [key('tcp', 80)], block: [], limited: {} });
+    expect(appOpenings(policy, []).public.limited).toEqual({ ssh: [] });
   });
 
   it('ignores listeners reachable only through loopback', () => {
@@ -120,7 +129,7 @@ describe('appOpenings', () => {
       sock('udp', '::', 21027, { kind: 'snap', name: 'syncthing-fork' }),
       sock('tcp', '::', 7000, { kind: 'appimage', name: 'Tool.AppImage' }),
     ]);
-    expect(result.public).toEqual({ allow: [key('tcp', 5000), key('tcp', 22000)], block: [key('tcp', 7000)] });
+    expect(result.public).toEqual({ allow: [key('tcp', 5000), key('tcp', 22000)], block: [key('tcp', 7000)], limited: {} });
   });
 
   it('output is sorted (protocol, then port) and de-duplicated', () => {
@@ -161,8 +170,8 @@ describe('appOpenings', () => {
         }
         return [...keys.values()].sort((a, b) => a.protocol.localeCompare(b.protocol) || a.port - b.port);
       };
-      expect(result.private).toEqual({ allow: expectedFor(SERVER), block: expectedFor(BAD) });
-      expect(result.public).toEqual({ allow: [], block: expectedFor(BAD) });
+      expect(result.private).toEqual({ allow: expectedFor(SERVER), block: expectedFor(BAD), limited: {} });
+      expect(result.public).toEqual({ allow: [], block: expectedFor(BAD), limited: {} });
     }));
   });
 });

@@ -138,6 +138,11 @@ const META_L4PROTO = { meta: { key: 'l4proto' } };
 const TH_DPORT = { payload: { protocol: 'th', field: 'dport' } };
 const IP_SADDR = { payload: { protocol: 'ip', field: 'saddr' } };
 const IP6_SADDR = { payload: { protocol: 'ip6', field: 'saddr' } };
+/** The rate-limited NFLOG statements that precede a logged drop (shared/compiler/matches.ts logDrop). */
+const logged = (prefix: string) => [
+  { limit: { rate: 10, per: 'second', burst: 20, burst_unit: 'packets' } },
+  { log: { prefix, group: 7311 } },
+];
 
 const PROFILES: ProfileName[] = ['private', 'public'];
 
@@ -196,7 +201,7 @@ describe('base chains', () => {
     expect(chainDef(doc, 'postrouting')).toMatchObject({ type: 'filter', hook: 'postrouting', policy: 'accept' });
     // Profile chains are regular chains, reached only by goto.
     for (const p of PROFILES) {
-      for (const name of [`in_${p}`, `deny_${p}`, `out_${p}`, `post_${p}`]) expect(chainDef(doc, name).hook).toBeUndefined();
+      for (const name of [`pre_${p}`, `in_${p}`, `deny_${p}`, `final_${p}`, `out_${p}`, `post_${p}`]) expect(chainDef(doc, name).hook).toBeUndefined();
     }
   });
 
@@ -252,7 +257,7 @@ describe('interface maps', () => {
       ['eth0', gotoChain(`${prefix}_private`)],
       ['wlan0', gotoChain(`${prefix}_public`)],
     ];
-    for (const [name, prefix] of [['iface_in', 'in'], ['iface_out', 'out'], ['iface_post', 'post']] as const) {
+    for (const [name, prefix] of [['iface_pre', 'pre'], ['iface_in', 'in'], ['iface_out', 'out'], ['iface_post', 'post']] as const) {
       const map = setOrMap(doc, 'map', name);
       expect(map).toMatchObject({ type: 'ifname', map: 'verdict' });
       expect(map.elem).toEqual(expected(prefix));
@@ -261,7 +266,7 @@ describe('interface maps', () => {
 
   it('are empty maps (no elem) without interfaces', () => {
     const doc = compile();
-    for (const name of ['iface_in', 'iface_out', 'iface_post']) expect(setOrMap(doc, 'map', name).elem).toBeUndefined();
+    for (const name of ['iface_pre', 'iface_in', 'iface_out', 'iface_post']) expect(setOrMap(doc, 'map', name).elem).toBeUndefined();
   });
 
   it.each(['eth*', 'a/b', 'abcdefghijklmnop', '@x', '', 'eth 0', 'eth0"'])('refuses the interface name %j', (name) => {
@@ -285,12 +290,15 @@ describe('profile input chains', () => {
     expect(chainRules(doc, `in_${p}`).map((r) => r.expr)).toEqual([[COUNTER, ACCEPT]]);
   });
 
-  it.each(PROFILES)('%s: shields up → only drop', (p) => {
+  it.each(PROFILES)('%s: shields up → only a logged, counted drop', (p) => {
     const doc = compile(policyOf({ profiles: { [p]: { shieldsUp: true, answerPing: true } }, portRules: [portRule('web')] }));
     const rules = chainRules(doc, `in_${p}`);
-    expect(rules).toHaveLength(1);
-    expect(hasStatement(rules[0] as NftRule, DROP)).toBe(true);
+    expect(rules.map((r) => r.expr)).toEqual([logged(`pal:${p}:shields-up`), [COUNTER, DROP]]);
+    expect(rules[1]?.comment).toBe(`palisade:profile:${p}-shields-up`);
     expect(rules.some((r) => hasStatement(r, ACCEPT))).toBe(false);
+    // The other profile keeps its rules.
+    const other = p === 'private' ? 'public' : 'private';
+    expect(rulesWithComment(doc, `in_${other}`, 'palisade:port:web')).toHaveLength(1);
   });
 
   it('answerPing adds ICMP and ICMPv6 echo-request accepts, only when on', () => {
@@ -329,12 +337,22 @@ describe('profile input chains', () => {
       expect(blocks).toHaveLength(4); // the app set, block-1, block-2 for IPv4 and for IPv6
       expect(allows).toHaveLength(4);
       expect(Math.max(...blocks)).toBeLessThan(Math.min(...allows));
-      // Every block jumps to the profile's deny chain; every allow accepts.
-      for (const i of blocks) expect(hasStatement(rules[i] as NftRule, gotoChain(`deny_${p}`))).toBe(true);
+      // Every block is counted and goes straight to the profile's final verdict (it was decided, not
+      // left over), right after an identical match that logs it; every allow accepts.
+      for (const i of blocks) {
+        const block = rules[i] as NftRule;
+        expect(block.expr.slice(-2)).toEqual([COUNTER, gotoChain(`final_${p}`)]);
+        const log = rules[i - 1] as NftRule;
+        expect(log.comment).toBeUndefined();
+        expect(log.expr.slice(0, -2)).toEqual(block.expr.slice(0, -2));
+        const kind = block.comment === `palisade:app:${p}-blocked-apps` ? 'blocked-app' : `block:${String(block.comment).slice('palisade:port:'.length)}`;
+        expect(log.expr.slice(-2)).toEqual(logged(`pal:${p}:${kind}`));
+      }
       for (const i of allows) expect(hasStatement(rules[i] as NftRule, ACCEPT)).toBe(true);
-      // Ping first, the final verdict last.
+      // Ping first, the default last.
       expect(indexOfComment(doc, chain, `palisade:profile:${p}-ping`)).toBe(0);
-      expect(lastRule(doc, chain).expr).toEqual([gotoChain(`deny_${p}`)]);
+      expect(lastRule(doc, chain).expr).toEqual([COUNTER, gotoChain(`deny_${p}`)]);
+      expect(lastRule(doc, chain).comment).toBe(`palisade:profile:${p}-default-block`);
       expect(Math.max(...allows)).toBe(rules.length - 2);
     }
   });
@@ -354,9 +372,9 @@ describe('profile input chains', () => {
 
   it('defaultInbound allow ends the chain with accept instead of goto deny', () => {
     const doc = compile(policyOf({ profiles: { private: { defaultInbound: 'allow' } } }));
-    expect(lastRule(doc, 'in_private').expr).toEqual([ACCEPT]);
-    expect(JSON.stringify(chainRules(doc, 'in_private').slice(-1))).not.toContain('deny_private');
-    expect(lastRule(doc, 'in_public').expr).toEqual([gotoChain('deny_public')]);
+    expect(lastRule(doc, 'in_private').expr).toEqual([COUNTER, ACCEPT]);
+    expect(JSON.stringify(chainRules(doc, 'in_private'))).not.toContain('deny_private');
+    expect(lastRule(doc, 'in_public').expr).toEqual([COUNTER, gotoChain('deny_public')]);
   });
 
   it('allow rules are gated on a listening socket unless alwaysOpen', () => {
@@ -479,15 +497,26 @@ describe('which rules are compiled', () => {
   });
 });
 
-describe('deny chains', () => {
-  it('stealth → a single drop', () => {
+describe('deny and final chains', () => {
+  it('deny_<p> logs the default (rate-limited) and hands the verdict to final_<p>, stealth or not', () => {
+    const doc = compile(policyOf({ profiles: { private: { stealth: false }, public: { stealth: true } } }));
+    for (const p of PROFILES) {
+      expect(chainRules(doc, `deny_${p}`).map((r) => r.expr)).toEqual([logged(`pal:${p}:default`), [gotoChain(`final_${p}`)]]);
+      expect(lastRule(doc, `deny_${p}`).comment).toBe(`palisade:profile:${p}-denied`);
+    }
+  });
+
+  it('stealth → final_<p> is a single drop', () => {
     const doc = compile(policyOf({ profiles: bothProfiles({ stealth: true }) }));
-    for (const p of PROFILES) expect(chainRules(doc, `deny_${p}`).map((r) => r.expr)).toEqual([[DROP]]);
+    for (const p of PROFILES) {
+      expect(chainRules(doc, `final_${p}`).map((r) => r.expr)).toEqual([[DROP]]);
+      expect(lastRule(doc, `final_${p}`).comment).toBe(`palisade:profile:${p}-stealth`);
+    }
   });
 
   it('stealth off → TCP reset, UDP port unreachable, ping dropped, protocol unreachable / admin prohibited', () => {
     const doc = compile(policyOf({ profiles: { private: { stealth: false } } }));
-    expect(chainRules(doc, 'deny_private').map((r) => r.expr)).toEqual([
+    expect(chainRules(doc, 'final_private').map((r) => r.expr)).toEqual([
       [{ match: { op: '==', left: META_L4PROTO, right: 'tcp' } }, { reject: { type: 'tcp reset' } }],
       [{ match: { op: '==', left: META_L4PROTO, right: 'udp' } }, { reject: { type: 'icmpx', expr: 'port-unreachable' } }],
       [{ match: { op: '==', left: META_L4PROTO, right: { set: ['icmp', 'ipv6-icmp'] } } }, DROP],
@@ -495,7 +524,9 @@ describe('deny chains', () => {
       [{ reject: { type: 'icmpv6', expr: 'admin-prohibited' } }],
     ]);
     // Public keeps its stealth.
-    expect(chainRules(doc, 'deny_public').map((r) => r.expr)).toEqual([[DROP]]);
+    expect(chainRules(doc, 'final_public').map((r) => r.expr)).toEqual([[DROP]]);
+    // No reject anywhere but in final_<p>.
+    for (const chain of ['in_private', 'deny_private']) expect(JSON.stringify(chainRules(doc, chain))).not.toContain('reject');
   });
 });
 
@@ -571,18 +602,37 @@ describe('profile output chains', () => {
     for (const p of PROFILES) expect(chainRules(doc, `out_${p}`).map((r) => r.expr)).toEqual([[ACCEPT]]);
   });
 
-  it('defaultOutbound block → ICMPv6 ND, DHCP, then reject admin-prohibited', () => {
+  it('defaultOutbound block → ICMPv6 ND, DHCP, NTP, then a logged reject admin-prohibited (no DNS without resolvers)', () => {
     const doc = compile(policyOf({ profiles: { public: { defaultOutbound: 'block' } } }));
     const rules = chainRules(doc, 'out_public');
-    expect(rules).toHaveLength(3);
-    const [nd, dhcp, reject] = rules as [NftRule, NftRule, NftRule];
+    expect(rules.map((r) => r.comment)).toEqual([
+      'palisade:profile:public-out-icmpv6', 'palisade:profile:public-out-dhcp', 'palisade:profile:public-out-ntp',
+      undefined, 'palisade:profile:public-default-block-out',
+    ]);
+    const [nd, dhcp, ntp, log, reject] = rules as [NftRule, NftRule, NftRule, NftRule, NftRule];
     const ndTypes = (matchOn(nd, { payload: { protocol: 'icmpv6', field: 'type' } }).right as { set: string[] }).set;
-    expect(ndTypes).toEqual(expect.arrayContaining(['nd-neighbor-solicit', 'nd-neighbor-advert', 'nd-router-solicit']));
+    expect(ndTypes).toEqual(expect.arrayContaining(['nd-neighbor-solicit', 'nd-neighbor-advert', 'nd-router-solicit', 'mld2-listener-report']));
+    expect(ndTypes).not.toContain('echo-request');
     expect(hasStatement(nd, ACCEPT)).toBe(true);
-    expect(matchOn(dhcp, { payload: { protocol: 'udp', field: 'dport' } }).right).toEqual({ set: [67, 547] });
-    expect(hasStatement(dhcp, ACCEPT)).toBe(true);
-    expect(reject.expr[reject.expr.length - 1]).toEqual({ reject: { type: 'icmpx', expr: 'admin-prohibited' } });
+    expect(dhcp.expr).toEqual([{ match: { op: '==', left: { payload: { protocol: 'udp', field: 'dport' } }, right: { set: [67, 547] } } }, COUNTER, ACCEPT]);
+    expect(ntp.expr).toEqual([{ match: { op: '==', left: { payload: { protocol: 'udp', field: 'dport' } }, right: 123 } }, COUNTER, ACCEPT]);
+    expect(log.expr).toEqual(logged('pal:public:out-default'));
+    expect(reject.expr).toEqual([COUNTER, { reject: { type: 'icmpx', expr: 'admin-prohibited' } }]);
+    expect(JSON.stringify(rules)).not.toContain('"right":53');
     expect(chainRules(doc, 'out_private').map((r) => r.expr)).toEqual([[ACCEPT]]);
+  });
+
+  it('defaultOutbound block with resolvers → DNS (UDP and TCP 53) to them, per family, before the reject', () => {
+    const doc = compile(policyOf({ profiles: { public: { defaultOutbound: 'block' } } }), runtimeOf({ resolvers: ['192.0.2.53', '2001:db8::53', '198.51.100.1'] }));
+    const dns = rulesWithComment(doc, 'out_public', 'palisade:profile:public-out-dns');
+    expect(dns.map((r) => r.expr)).toEqual([
+      [{ match: { op: '==', left: META_L4PROTO, right: { set: ['udp', 'tcp'] } } }, { match: { op: '==', left: TH_DPORT, right: 53 } },
+        { match: { op: '==', left: { payload: { protocol: 'ip', field: 'daddr' } }, right: { set: ['192.0.2.53', '198.51.100.1'] } } }, COUNTER, ACCEPT],
+      [{ match: { op: '==', left: META_L4PROTO, right: { set: ['udp', 'tcp'] } } }, { match: { op: '==', left: TH_DPORT, right: 53 } },
+        { match: { op: '==', left: { payload: { protocol: 'ip6', field: 'daddr' } }, right: '2001:db8::53' } }, COUNTER, ACCEPT],
+    ]);
+    expect(indexOfComment(doc, 'out_public', 'palisade:profile:public-out-dns')).toBeLessThan(indexOfComment(doc, 'out_public', 'palisade:profile:public-default-block-out'));
+    expect(chainRules(doc, 'out_public')).toHaveLength(7);
   });
 
   it('firewall off → accept even with defaultOutbound block', () => {
@@ -643,18 +693,19 @@ describe('determinism', () => {
 describe('element-only transactions', () => {
   const kinds = (doc: NftDocument) => doc.nftables.slice(1).map(verbAndKind);
 
-  it('compileInterfaceUpdate flushes and refills the three interface maps, nothing else', () => {
+  it('compileInterfaceUpdate flushes and refills the four interface maps, nothing else', () => {
     const doc = compileInterfaceUpdate({ interfaces: { wlan0: 'public', eth0: 'private' } });
     expect(doc.nftables[0]).toEqual({ metainfo: { json_schema_version: 1 } });
     expect(new Set(kinds(doc))).toEqual(new Set(['flush map', 'add element']));
     const flushed = doc.nftables.flatMap((c) => ('flush' in c && 'map' in c.flush ? [c.flush.map.name] : []));
-    expect(flushed.sort()).toEqual(['iface_in', 'iface_out', 'iface_post']);
+    expect(flushed.sort()).toEqual(['iface_in', 'iface_out', 'iface_post', 'iface_pre']);
     const elements = new Map(doc.nftables.flatMap((c) => ('add' in c && 'element' in c.add ? [[c.add.element.name, c.add.element.elem] as const] : [])));
     expect(elements.get('iface_in')).toEqual([['eth0', gotoChain('in_private')], ['wlan0', gotoChain('in_public')]]);
     expect(elements.get('iface_out')).toEqual([['eth0', gotoChain('out_private')], ['wlan0', gotoChain('out_public')]]);
     expect(elements.get('iface_post')).toEqual([['eth0', gotoChain('post_private')], ['wlan0', gotoChain('post_public')]]);
+    expect(elements.get('iface_pre')).toEqual([['eth0', gotoChain('pre_private')], ['wlan0', gotoChain('pre_public')]]);
     // Each map is flushed before it is refilled.
-    for (const name of ['iface_in', 'iface_out', 'iface_post']) {
+    for (const name of ['iface_pre', 'iface_in', 'iface_out', 'iface_post']) {
       const flushAt = doc.nftables.findIndex((c) => 'flush' in c && 'map' in c.flush && c.flush.map.name === name);
       const addAt = doc.nftables.findIndex((c) => 'add' in c && 'element' in c.add && c.add.element.name === name);
       expect(flushAt).toBeLessThan(addAt);
@@ -663,7 +714,7 @@ describe('element-only transactions', () => {
   });
 
   it('compileInterfaceUpdate with no interfaces only flushes', () => {
-    expect(kinds(compileInterfaceUpdate({ interfaces: {} }))).toEqual(['flush map', 'flush map', 'flush map']);
+    expect(kinds(compileInterfaceUpdate({ interfaces: {} }))).toEqual(['flush map', 'flush map', 'flush map', 'flush map']);
   });
 
   it('compileInterfaceUpdate matches the maps of a full compile', () => {
@@ -679,7 +730,7 @@ describe('element-only transactions', () => {
     const appPorts: Record<ProfileName, AppPortSets> = emptyAppPorts();
     appPorts.private.allow = [{ protocol: 'udp', port: 53 }, { protocol: 'tcp', port: 8000 }, { protocol: 'tcp', port: 8000 }];
     appPorts.public.block = [{ protocol: 'tcp', port: 22 }];
-    const doc = compileAppPortsUpdate(appPorts);
+    const doc = compileAppPortsUpdate(appPorts, policyOf());
     expect(new Set(kinds(doc))).toEqual(new Set(['flush set', 'add element']));
     const flushed = doc.nftables.flatMap((c) => ('flush' in c && 'set' in c.flush ? [c.flush.set.name] : []));
     expect(flushed.sort()).toEqual(['private_app_allow', 'private_app_block', 'public_app_allow', 'public_app_block']);
@@ -692,13 +743,13 @@ describe('element-only transactions', () => {
   });
 
   it('compileAppPortsUpdate with nothing listening only flushes', () => {
-    expect(kinds(compileAppPortsUpdate(emptyAppPorts()))).toEqual(['flush set', 'flush set', 'flush set', 'flush set']);
+    expect(kinds(compileAppPortsUpdate(emptyAppPorts(), policyOf()))).toEqual(['flush set', 'flush set', 'flush set', 'flush set']);
   });
 
   it('neither contains table, chain or rule commands', () => {
     const appPorts = emptyAppPorts();
     appPorts.public.allow = [{ protocol: 'tcp', port: 1 }];
-    for (const doc of [compileInterfaceUpdate({ interfaces: { eth0: 'private' } }), compileAppPortsUpdate(appPorts)]) {
+    for (const doc of [compileInterfaceUpdate({ interfaces: { eth0: 'private' } }), compileAppPortsUpdate(appPorts, policyOf())]) {
       for (const k of kinds(doc)) expect(k).not.toMatch(/ (table|chain|rule)$/);
     }
   });

@@ -236,7 +236,7 @@ describe('addPortRule', () => {
     const out = applyEdits(base, [{ op: 'addPortRule', rule: { action: 'allow', protocol: 'both', ports: { from: 8000, to: 8010 }, profiles: ['private'] } }], ctx);
     expect(out.portRules.slice(0, -1)).toEqual(base.portRules);
     expect(out.portRules.at(-1)).toEqual({
-      id: 'rule-new1', enabled: true, action: 'allow', protocol: 'both', ports: { from: 8000, to: 8010 }, profiles: ['private'], remote: [], alwaysOpen: false,
+      id: 'rule-new1', enabled: true, direction: 'in', action: 'allow', protocol: 'both', ports: { from: 8000, to: 8010 }, profiles: ['private'], remote: [], alwaysOpen: false,
     });
     expect(ctx.issued).toEqual(['rule-new1']);
   });
@@ -248,7 +248,7 @@ describe('addPortRule', () => {
       remote: ['10.0.0.0/8', 'fd00::/8'], alwaysOpen: true, expires: '2026-03-01T13:00:00Z', comment: 'for an hour',
     };
     const out = applyEdits(basePolicy(), [{ op: 'addPortRule', rule }], ctx);
-    expect(out.portRules.at(-1)).toEqual({ ...rule, enabled: true });
+    expect(out.portRules.at(-1)).toEqual({ ...rule, enabled: true, direction: 'in' });
     expect(ctx.issued).toEqual([]);
   });
 

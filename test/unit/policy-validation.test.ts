@@ -301,7 +301,7 @@ describe('remote networks', () => {
 describe('alwaysOpen', () => {
   it('is refused on a block rule, at the alwaysOpen field', () => {
     const issues = expectIssues(doc({ portRules: [portRule({ action: 'block', alwaysOpen: true })] }), [
-      { path: 'portRules[0].alwaysOpen', says: '"alwaysOpen" only applies to allow rules' },
+      { path: 'portRules[0].alwaysOpen', says: '"alwaysOpen" only applies to inbound allow rules' },
     ]);
     expect(issues).toHaveLength(1);
   });
@@ -309,6 +309,81 @@ describe('alwaysOpen', () => {
   it('is accepted on an allow rule, and "false" on a block rule', () => {
     const policy = valueOf(doc({ portRules: [portRule({ id: 'a', alwaysOpen: true }), portRule({ id: 'b', action: 'block', alwaysOpen: false })] }));
     expect(policy.portRules.map((r) => r.alwaysOpen)).toEqual([true, false]);
+  });
+});
+
+describe('protections on port rules', () => {
+  const knock = { sequence: [{ protocol: 'tcp', port: 7001 }, { protocol: 'udp', port: 7002 }], windowSeconds: 10, openSeconds: 30 };
+  const limit = { rates: [{ count: 3, seconds: 10 }], blockSeconds: 1800 };
+
+  it('knocking and limits are refused on block rules and on outbound rules, at their own fields', () => {
+    const issues = expectIssues(doc({ portRules: [
+      portRule({ id: 'a', action: 'block', knock, limit }),
+      portRule({ id: 'b', direction: 'out', knock, limit, alwaysOpen: true }),
+    ] }), [
+      { path: 'portRules[0].knock', says: '"knock" only applies to inbound allow rules' },
+      { path: 'portRules[0].limit', says: '"limit" only applies to inbound allow rules' },
+      { path: 'portRules[1].knock', says: 'only applies to inbound allow rules' },
+      { path: 'portRules[1].limit', says: 'only applies to inbound allow rules' },
+      { path: 'portRules[1].alwaysOpen', says: 'only applies to inbound allow rules' },
+    ]);
+    expect(issues).toHaveLength(5);
+  });
+
+  it('refuses bad knocks, windows and rates, each at its path', () => {
+    expectIssues(doc({ portRules: [portRule({
+      knock: { sequence: [{ protocol: 'icmp', port: 7001 }, { protocol: 'tcp', port: 0 }], windowSeconds: 0, openSeconds: 1.5 },
+      limit: { rates: [{ count: 0, seconds: 10 }, { count: 3, seconds: 100_000 }], blockSeconds: -1 },
+    })] }), [
+      { path: 'portRules[0].knock.sequence[0].protocol', says: '' },
+      { path: 'portRules[0].knock.sequence[1].port', says: '>=1' },
+      { path: 'portRules[0].knock.windowSeconds', says: 'at least 1 second' },
+      { path: 'portRules[0].knock.openSeconds', says: 'whole number of seconds' },
+      { path: 'portRules[0].limit.rates[0].count', says: '>=1' },
+      { path: 'portRules[0].limit.rates[1].seconds', says: 'at most 86400 seconds' },
+      { path: 'portRules[0].limit.blockSeconds', says: 'at least 1 second' },
+    ]);
+  });
+
+  it('refuses a knock on a port the rule opens, for the protocols it opens', () => {
+    const issues = expectIssues(doc({ portRules: [
+      portRule({ id: 'a', protocol: 'tcp', ports: { from: 7000, to: 7010 }, knock: { ...knock, sequence: [{ protocol: 'udp', port: 7001 }, { protocol: 'tcp', port: 7005 }] } }),
+      portRule({ id: 'b', protocol: 'both', ports: { from: 22, to: 22 }, knock: { ...knock, sequence: [{ protocol: 'udp', port: 22 }] } }),
+    ] }), [
+      { path: 'portRules[0].knock.sequence[1]', says: 'a knock must not be on a port the rule opens' },
+      { path: 'portRules[1].knock.sequence[0]', says: 'a knock must not be on a port the rule opens' },
+    ]);
+    expect(issues).toHaveLength(2);
+  });
+
+  it('refuses an empty knock sequence, more than 8 knocks, no rate and more than 4 rates', () => {
+    expectIssues(doc({ portRules: [
+      portRule({ id: 'a', knock: { ...knock, sequence: [] }, limit: { ...limit, rates: [] } }),
+      portRule({ id: 'b', knock: { ...knock, sequence: Array.from({ length: 9 }, (_, i) => ({ protocol: 'tcp', port: 7000 + i })) }, limit: { ...limit, rates: Array.from({ length: 5 }, () => ({ count: 1, seconds: 1 })) } }),
+    ] }), [
+      { path: 'portRules[0].knock.sequence', says: 'needs at least one knock' },
+      { path: 'portRules[0].limit.rates', says: 'needs at least one rate' },
+      { path: 'portRules[1].knock.sequence', says: 'at most 8 knocks' },
+      { path: 'portRules[1].limit.rates', says: '<=4' },
+    ]);
+  });
+
+  it('a limit on a blocked app is refused; on an allowed app it is kept', () => {
+    expectIssues(doc({ apps: [{ id: 'x', identity: { kind: 'snap', name: 'x' }, action: 'block', profiles: ['public'], limit }] }), [
+      { path: 'apps[0].limit', says: '"limit" only applies to allow rules' },
+    ]);
+    expect(valueOf(doc({ apps: [{ id: 'x', identity: { kind: 'snap', name: 'x' }, action: 'allow', profiles: ['public'], limit }] })).apps[0]?.limit).toEqual(limit);
+  });
+
+  it('refuses a direction other than in or out, and bad scan-detection and essentials settings', () => {
+    expectIssues(doc({
+      portRules: [portRule({ direction: 'forward' })],
+      profiles: { public: { scanDetection: { enabled: true, ports: 1, withinSeconds: 5, blockSeconds: 600 }, outboundEssentials: { dns: true, dhcp: 'yes', ntp: true } } },
+    }), [
+      { path: 'portRules[0].direction', says: '' },
+      { path: 'profiles.public.scanDetection.ports', says: '>=2' },
+      { path: 'profiles.public.outboundEssentials.dhcp', says: 'expected boolean' },
+    ]);
   });
 });
 
@@ -614,7 +689,7 @@ describe('a document with many errors', () => {
     { path: 'portRules[0].ports.to', says: 'ports end at 65535' },
     { path: 'portRules[1].profiles', says: 'names no profile' },
     { path: 'portRules[1].remote[0]', says: 'host bits' },
-    { path: 'portRules[2].alwaysOpen', says: 'only applies to allow rules' },
+    { path: 'portRules[2].alwaysOpen', says: 'only applies to inbound allow rules' },
     { path: 'portRules[2].expires', says: DATE_TIME },
     { path: 'networks[0].identity.mac', says: MAC },
     { path: 'interfaces.eth*', says: INTERFACE_NAME },
@@ -700,8 +775,9 @@ describe('defaults', () => {
   const brief: Policy = {
     version: 1,
     profiles: {
-      private: { enabled: true, stealth: true, shieldsUp: false, answerPing: true, defaultInbound: 'block', defaultOutbound: 'allow', notify: true },
-      public: { enabled: true, stealth: true, shieldsUp: false, answerPing: false, defaultInbound: 'block', defaultOutbound: 'allow', notify: true },
+      // The brief's defaults, and those issue 5 added: scan detection off, anti-spoofing on, essentials allowed.
+      private: { enabled: true, stealth: true, shieldsUp: false, answerPing: true, defaultInbound: 'block', defaultOutbound: 'allow', notify: true, scanDetection: { enabled: false, ports: 20, withinSeconds: 5, blockSeconds: 600 }, antiSpoofing: true, outboundEssentials: { dns: true, dhcp: true, ntp: true } },
+      public: { enabled: true, stealth: true, shieldsUp: false, answerPing: false, defaultInbound: 'block', defaultOutbound: 'allow', notify: true, scanDetection: { enabled: false, ports: 20, withinSeconds: 5, blockSeconds: 600 }, antiSpoofing: true, outboundEssentials: { dns: true, dhcp: true, ntp: true } },
     },
     apps: [],
     portRules: [],
@@ -729,7 +805,7 @@ describe('defaults', () => {
     const rule = valueOf(doc({ portRules: [portRule()] })).portRules[0];
     expect(rule).toStrictEqual({
       id: 'web', enabled: true, action: 'allow', protocol: 'tcp', ports: { from: 8080, to: 8080 },
-      profiles: ['private'], remote: [], alwaysOpen: false,
+      direction: 'in', profiles: ['private'], remote: [], alwaysOpen: false,
     });
   });
 
@@ -754,7 +830,10 @@ describe('a full, realistic document', () => {
     version: 1,
     profiles: {
       private: { answerPing: true, notify: true },
-      public: { stealth: true, shieldsUp: true, answerPing: false, defaultOutbound: 'allow' },
+      public: {
+        stealth: true, shieldsUp: true, answerPing: false, defaultOutbound: 'block',
+        scanDetection: { enabled: true, ports: 10, withinSeconds: 3, blockSeconds: 900 }, outboundEssentials: { dns: true, dhcp: true, ntp: false },
+      },
     },
     apps: [
       { id: 'sshd', name: 'OpenSSH server', identity: exe('/usr/sbin/sshd'), action: 'allow', profiles: ['private'] },
@@ -769,6 +848,13 @@ describe('a full, realistic document', () => {
       { id: 'mdns', enabled: false, action: 'allow', protocol: 'udp', ports: { from: 5353, to: 5353 }, profiles: ['private'], alwaysOpen: true },
       { id: 'demo', action: 'allow', protocol: 'tcp', ports: { from: 8000, to: 8000 }, profiles: ['public'], expires: '2026-11-21T18:00:00Z' },
       { id: 'no-telnet', action: 'block', protocol: 'tcp', ports: { from: 23, to: 23 }, profiles: ['private', 'public'] },
+      {
+        id: 'ssh', action: 'allow', protocol: 'tcp', ports: { from: 22, to: 22 }, profiles: ['public'],
+        knock: { sequence: [{ protocol: 'tcp', port: 7001 }, { protocol: 'udp', port: 7002 }, { protocol: 'tcp', port: 7003 }], windowSeconds: 10, openSeconds: 30 },
+        limit: { rates: [{ count: 3, seconds: 10 }, { count: 4, seconds: 1800 }], blockSeconds: 1800 },
+      },
+      { id: 'web-out', direction: 'out', action: 'allow', protocol: 'tcp', ports: { from: 443, to: 443 }, profiles: ['public'] },
+      { id: 'no-smtp', direction: 'out', action: 'block', protocol: 'tcp', ports: { from: 25, to: 25 }, profiles: ['private', 'public'], remote: ['0.0.0.0/0', '::/0'] },
     ],
     networks: [
       { name: 'Home Wi-Fi', identity: nm(UUID_A, { ssid: 'Casa', bssid: 'aa:bb:cc:dd:ee:ff' }), profile: 'private', firstSeen: '2025-09-01T10:00:00Z', lastSeen: '2026-05-01T20:15:00+02:00' },
@@ -781,9 +867,14 @@ describe('a full, realistic document', () => {
   it('is accepted as written, with defaults filled in', () => {
     const policy = valueOf(realistic);
     expect(policy.$schema).toBe('./policy.schema.json');
-    expect(policy.profiles.public).toStrictEqual({ enabled: true, stealth: true, shieldsUp: true, answerPing: false, defaultInbound: 'block', defaultOutbound: 'allow', notify: true });
+    expect(policy.profiles.public).toStrictEqual({
+      enabled: true, stealth: true, shieldsUp: true, answerPing: false, defaultInbound: 'block', defaultOutbound: 'block', notify: true,
+      scanDetection: { enabled: true, ports: 10, withinSeconds: 3, blockSeconds: 900 }, antiSpoofing: true, outboundEssentials: { dns: true, dhcp: true, ntp: false },
+    });
     expect(policy.apps.map((a) => a.id)).toEqual(['sshd', 'syncthing', 'jupyter', 'steam', 'spotify', 'obsidian']);
-    expect(policy.portRules[0]).toStrictEqual({ ...realistic.portRules[0], enabled: true, alwaysOpen: false });
+    expect(policy.portRules[0]).toStrictEqual({ ...realistic.portRules[0], enabled: true, direction: 'in', alwaysOpen: false });
+    expect(policy.portRules[4]).toStrictEqual({ ...realistic.portRules[4], enabled: true, direction: 'in', remote: [], alwaysOpen: false });
+    expect(policy.portRules[6]?.direction).toBe('out');
     expect(policy.portRules[1]?.enabled).toBe(false);
     expect(policy.portRules[2]?.remote).toEqual([]);
     expect(policy.networks).toStrictEqual(realistic.networks.map((n) => ({ ...n, undecided: false })));
