@@ -21,6 +21,9 @@ import { assignProfiles, type ActiveNetwork } from '../../shared/runtime/network
 import { predictExposure } from '../../shared/exposure/predict';
 import { DBUS_ERRORS, type MethodResult, type ParsedArgs, type Prompt, type SignalName, type SignalPayload, type Status } from '../../shared/dbus/contract';
 import { ServiceError, type Handlers } from './dbus/service';
+import type { DropEntry } from '../../shared/runtime/droplog';
+import { hitCountsFromListing, type TableListing } from '../../shared/runtime/hit-counts';
+import { carriedState } from '../../shared/runtime/carry-over';
 import { NftError } from './nft';
 
 // ---- the ports the firewall is built on (implemented by nft.ts, policy-store.ts, sockets/, networks/) ----
@@ -53,12 +56,23 @@ export interface NetworkPort extends EventEmitter {
 
 export interface InterfaceInfo { name: string; addresses: string[] }
 
+/** Blocked attempts from the kernel's NFLOG group (electron/helper/droplog/). */
+export interface DropLogPort extends EventEmitter {
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+  /** The newest `limit` entries, oldest first. */
+  recent(limit: number): DropEntry[];
+}
+
 export interface FirewallDeps {
   kernel: KernelPort;
   store: StorePort;
   policyPath: string;
   sockets?: SocketPort;
   networks?: NetworkPort;
+  dropLog?: DropLogPort;
+  /** DNS servers the system uses, for the outbound DNS essential (re-read at every change). */
+  resolvers?: () => string[];
   interfaces: () => InterfaceInfo[];
   emit: <S extends SignalName>(signal: S, payload: SignalPayload<S>) => void;
   onRevision?: () => void;
@@ -72,8 +86,15 @@ interface PendingChange { id: string; previous: Policy; deadline: string; timer:
 const failed = (message: string) => new ServiceError(DBUS_ERRORS.failed, message);
 
 /** The ruleset without set and map contents: equal shapes differ only in elements. */
-function shapeOf(doc: NftDocument): string {
-  return JSON.stringify(doc, (key, value: unknown) => (key === 'elem' ? undefined : value));
+/**
+ * What a full replacement would change beyond set elements: two documents of the same shape
+ * differ only in what syncElements rewrites (interface maps, app ports) or what is carried over
+ * (remembered sources, counter values). Expiry sets hold their time as element timeouts, so the
+ * expiry times themselves are part of the shape.
+ */
+function shapeOf(doc: NftDocument, policy: Policy): string {
+  const rules = JSON.stringify(doc, (key, value: unknown) => (key === 'elem' ? undefined : key === 'counter' ? null : value));
+  return `${rules}\n${JSON.stringify(policy.portRules.map((r) => r.expires ?? null))}`;
 }
 
 export class Firewall {
@@ -121,6 +142,10 @@ export class Firewall {
       this.active = this.deps.networks.current();
       this.deps.networks.on('change', (nets: ActiveNetwork[]) => { void this.serialize(() => this.onNetworks(nets)).catch((e: unknown) => this.report('network change', e)); });
     }
+    if (this.deps.dropLog) {
+      await this.deps.dropLog.start();
+      this.deps.dropLog.on('entries', (entries: DropEntry[]) => this.deps.emit('DropsLogged', entries));
+    }
     if (this.deps.sockets) {
       await this.deps.sockets.start();
       this.listening = this.deps.sockets.listening();
@@ -132,7 +157,7 @@ export class Firewall {
     await this.serialize(async () => {
       const kept = this.problem !== undefined && (await this.deps.kernel.readTable()) !== null;
       // A broken policy file never reaches the kernel: with a table in place it stays as it is.
-      if (kept) this.applied = { shape: shapeOf(compileRuleset(this.policy, this.runtime())), runtime: this.runtime() };
+      if (kept) this.applied = { shape: shapeOf(compileRuleset(this.policy, this.runtime()), this.policy), runtime: this.runtime() };
       else await this.applyFull(this.policy);
       await this.recordSeenNetworks([]);
       await this.dropExpiredRules();
@@ -148,6 +173,7 @@ export class Firewall {
     if (this.pending) clearTimeout(this.pending.timer);
     await this.deps.sockets?.stop();
     await this.deps.networks?.stop();
+    await this.deps.dropLog?.stop();
     await this.queue;
   }
 
@@ -163,7 +189,7 @@ export class Firewall {
 
   private runtime(policy: Policy = this.policy): RuntimeState {
     const assignment = assignProfiles(policy, this.active, this.interfaceNames());
-    return { interfaces: assignment.interfaces, appPorts: appOpenings(policy, this.listening), now: this.now() };
+    return { interfaces: assignment.interfaces, appPorts: appOpenings(policy, this.listening), now: this.now(), resolvers: this.deps.resolvers?.() ?? [] };
   }
 
   private profilesInForce(): ProfileName[] {
@@ -175,12 +201,13 @@ export class Firewall {
 
   // ---- applying ----------------------------------------------------------------------------
 
-  /** The whole table, replaced in one transaction. */
+  /** The whole table, replaced in one transaction, keeping what the kernel remembered and counted. */
   private async applyFull(policy: Policy): Promise<void> {
     const runtime = this.runtime(policy);
-    const doc = compileRuleset(policy, runtime);
+    const carried = carriedState((await this.deps.kernel.readTable()) as TableListing | null);
+    const doc = compileRuleset(policy, { ...runtime, ...carried });
     await this.deps.kernel.apply(doc);
-    this.applied = { shape: shapeOf(doc), runtime };
+    this.applied = { shape: shapeOf(doc, policy), runtime };
   }
 
   /** Brings interface maps and app sets in line with the current state; elements only. */
@@ -194,7 +221,7 @@ export class Firewall {
       this.emitStatus();
     }
     if (JSON.stringify(runtime.appPorts) !== JSON.stringify(before.appPorts)) {
-      await this.deps.kernel.apply(compileAppPortsUpdate(runtime.appPorts));
+      await this.deps.kernel.apply(compileAppPortsUpdate(runtime.appPorts, this.policy));
       this.applied.runtime = { ...this.applied.runtime, appPorts: runtime.appPorts };
     }
   }
@@ -206,7 +233,7 @@ export class Firewall {
   private async commit(next: Policy, opts: { persist: boolean }): Promise<void> {
     const runtime = this.runtime(next);
     const doc = compileRuleset(next, runtime);
-    const elementsOnly = this.applied !== undefined && shapeOf(doc) === this.applied.shape;
+    const elementsOnly = this.applied !== undefined && shapeOf(doc, next) === this.applied.shape;
     if (!elementsOnly) await this.deps.kernel.check(doc);
     if (opts.persist) await this.deps.store.save(this.pending ? this.pending.previous : next);
     this.policy = next;
@@ -398,6 +425,7 @@ export class Firewall {
         };
       }),
       networkSource: this.deps.networks?.kind ?? 'none',
+      resolvers: runtime.resolvers ?? [],
       ...(this.pending ? { pendingChange: { id: this.pending.id, deadline: this.pending.deadline } } : {}),
       counts: { apps: this.policy.apps.length, portRules: this.policy.portRules.length, listening: this.listening.length, prompts: this.prompts.size },
     };
@@ -441,6 +469,8 @@ export class Firewall {
       this.emitStatus();
       return { revision: this.revision };
     }),
+    GetDropLog: async (args: ParsedArgs<'GetDropLog'>) => this.deps.dropLog?.recent(args.limit) ?? [],
+    GetHitCounts: async () => hitCountsFromListing((await this.deps.kernel.readTable()) as TableListing | null),
     AnswerPrompt: async (args: ParsedArgs<'AnswerPrompt'>) => {
       const prompt = [...this.prompts.values()].find((p) => p.id === args.id);
       if (!prompt) throw failed(`no open prompt ${args.id}`);

@@ -9,14 +9,17 @@ import { NftAdapter } from './nft';
 import { PolicyStore } from './policy-store';
 import { SocketMonitor } from './sockets/monitor';
 import { createNetworkWatcher } from './networks/watcher';
+import { DEFAULT_CAPACITY, DropLogReader } from './droplog/reader';
+import { readResolvers } from './resolvers';
 import { Firewall, type InterfaceInfo } from './firewall';
 import { FirewallService } from './dbus/service';
 import { PolkitAuthorizer } from './dbus/polkit';
 
-const USAGE = `usage: palisaded [--policy PATH] [--poll-interval MS]
+const USAGE = `usage: palisaded [--policy PATH] [--poll-interval MS] [--log-capacity N]
 
   --policy PATH         policy file (default /etc/palisade/policy.json)
   --poll-interval MS    how often listening sockets are listed (default 250)
+  --log-capacity N      how many blocked attempts the drop log keeps (default ${DEFAULT_CAPACITY})
 
 The system bus is DBUS_SYSTEM_BUS_ADDRESS when set.`;
 
@@ -33,7 +36,7 @@ function listInterfaces(): InterfaceInfo[] {
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { policy: { type: 'string', default: '/etc/palisade/policy.json' }, 'poll-interval': { type: 'string', default: '250' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { policy: { type: 'string', default: '/etc/palisade/policy.json' }, 'poll-interval': { type: 'string', default: '250' }, 'log-capacity': { type: 'string', default: String(DEFAULT_CAPACITY) }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) {
     console.log(USAGE);
@@ -41,6 +44,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const pollIntervalMs = Number(values['poll-interval']);
   if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 10) throw new Error(`--poll-interval must be a whole number of milliseconds (at least 10), not "${values['poll-interval']}"`);
+  const logCapacity = Number(values['log-capacity']);
+  if (!Number.isInteger(logCapacity) || logCapacity < 1 || logCapacity > 1_000_000) throw new Error(`--log-capacity must be a whole number from 1 to 1000000, not "${values['log-capacity']}"`);
   if (process.getuid?.() !== 0) throw new Error('palisaded must run as root: it manages the kernel firewall');
 
   const bus = await connectSystemBus();
@@ -54,6 +59,8 @@ async function main(argv: string[]): Promise<void> {
     policyPath: values.policy,
     sockets: new SocketMonitor({ pollIntervalMs }),
     networks: await createNetworkWatcher(bus),
+    dropLog: new DropLogReader({ capacity: logCapacity, log }),
+    resolvers: () => readResolvers(),
     interfaces: listInterfaces,
     emit: (signal, payload) => {
       if (link.service) link.service.emit(signal, payload);

@@ -12,6 +12,7 @@ import {
 } from '../policy/schema';
 import { PolicyEditSchema } from '../policy/edits';
 import { ValidPolicySchema } from '../policy/validate';
+import { DropEntrySchema, HitCountsSchema } from '../runtime/droplog';
 import type { SocketEntry } from '../runtime/sockets';
 import type { ActiveNetwork } from '../runtime/networks';
 import type { InterfaceExposure } from '../exposure/predict';
@@ -65,7 +66,7 @@ export const SocketEntrySchema = z.object({
 
 const ScanStateSchema = z.enum(['open', 'closed', 'filtered', 'open|filtered']);
 const ReasonSchema = z.object({
-  kind: z.enum(['firewall-off', 'shields-up', 'blocked-app', 'block-rule', 'always-open', 'allow-rule', 'allowed-idle', 'allowed-app', 'default-allow', 'not-allowed']),
+  kind: z.enum(['firewall-off', 'shields-up', 'blocked-app', 'block-rule', 'always-open', 'allow-rule', 'allowed-idle', 'allowed-app', 'default-allow', 'not-allowed', 'knock-required', 'knock-port']),
   ruleId: z.string().optional(),
 });
 
@@ -82,6 +83,13 @@ export const InterfaceExposureSchema = z.object({
     reason: ReasonSchema,
     listening: z.boolean(),
     profile: ProfileNameSchema,
+    afterKnock: ScanStateSchema.optional(),
+    rateLimited: z.object({
+      owner: z.enum(['port', 'app']),
+      id: z.string(),
+      rates: z.array(z.object({ count: z.number().int(), seconds: z.number().int() })),
+      blockSeconds: z.number().int(),
+    }).optional(),
   })),
 });
 
@@ -113,6 +121,8 @@ export const StatusSchema = z.object({
     addresses: z.array(z.string()),
   })),
   networkSource: z.enum(['networkmanager', 'gateway', 'none']),
+  /** DNS servers the system uses: with outbound blocked, the DNS essential allows exactly these. */
+  resolvers: z.array(z.string()),
   pendingChange: z.object({ id: z.string(), deadline: z.string() }).optional(),
   counts: z.object({ apps: z.number().int(), portRules: z.number().int(), listening: z.number().int(), prompts: z.number().int() }),
 });
@@ -173,6 +183,9 @@ export const METHODS = {
   ConfirmChange: method('manage', z.strictObject({ id: z.string() }), ChangeResultSchema, 'Keeps a change applied with confirmWithin.'),
   AnswerPrompt: method('manage', z.strictObject({ id: z.string(), decision: PromptDecisionSchema }), ChangeResultSchema,
     'Records the decision for a new app: allow on profiles, or block (the Windows "cancel").'),
+  GetDropLog: method('read', z.strictObject({ limit: z.number().int().min(1).max(10_000).default(200) }), z.array(DropEntrySchema),
+    'Recent blocked attempts, newest last.'),
+  GetHitCounts: method('read', NoArgs, HitCountsSchema, 'How many packets each rule matched (kept across changes to the policy).'),
 } as const;
 
 export type MethodName = keyof typeof METHODS;
@@ -187,6 +200,8 @@ export const SIGNALS = {
   PromptClosed: z.object({ id: z.string() }),
   NewNetwork: ActiveNetworkSchema.extend({ key: z.string() }),
   ChangeRolledBack: z.object({ id: z.string(), revision: z.number().int() }),
+  /** New blocked attempts, batched (at most a few times a second). */
+  DropsLogged: z.array(DropEntrySchema),
 } as const;
 
 export type SignalName = keyof typeof SIGNALS;

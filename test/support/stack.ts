@@ -34,6 +34,8 @@ export interface StackOptions {
   /** Initial policy file; none means a first start with defaults. */
   policy?: PolicyInput;
   pollIntervalMs?: number;
+  /** More palisaded options (e.g. a small drop-log capacity). */
+  helperArgs?: string[];
 }
 
 let cliBundle: Promise<string> | undefined;
@@ -78,6 +80,7 @@ export class Stack {
     readonly dir: string,
     readonly networkManager: FakeNetworkManager | undefined,
     private readonly pollIntervalMs: number,
+    private readonly helperArgs: readonly string[],
   ) {
     this.unregister = registerTeardown(() => {
       if (this.helper && this.helper.exitCode === null) this.helper.kill('SIGKILL');
@@ -98,7 +101,7 @@ export class Stack {
       await bus.startPolkit({ actions: [path('build/linux/org.palisade.firewall.policy')], ...(opts.polkitRules ? { rules: opts.polkitRules } : {}) });
       const nm = opts.networkManager ? await startFakeNetworkManager(bus.address) : undefined;
       const dir = await mkdtemp(join(tmpdir(), 'palisade-stack-'));
-      const stack = new Stack(lab, bus, dir, nm, opts.pollIntervalMs ?? 100);
+      const stack = new Stack(lab, bus, dir, nm, opts.pollIntervalMs ?? 100, opts.helperArgs ?? []);
       if (opts.policy) await writeFile(stack.policyPath, JSON.stringify(opts.policy, null, 2));
       await stack.startHelper();
       return stack;
@@ -111,7 +114,7 @@ export class Stack {
 
   /** Starts palisaded in the lab's host namespace; resolves once it serves on the bus. */
   async startHelper(): Promise<void> {
-    const argv = [process.execPath, '--import', 'tsx', path('electron/helper/run.ts'), '--policy', this.policyPath, '--poll-interval', String(this.pollIntervalMs)];
+    const argv = [process.execPath, '--import', 'tsx', path('electron/helper/run.ts'), '--policy', this.policyPath, '--poll-interval', String(this.pollIntervalMs), ...this.helperArgs];
     // The helper's temporary files (nft transactions) stay inside the stack, even if it is killed.
     const tmp = join(this.dir, 'tmp');
     await mkdir(tmp, { recursive: true });

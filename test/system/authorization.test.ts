@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('an authorised caller (root)', () => {
   it('changes reach the kernel', async () => {
     expect((await stack.cli(['stealth', 'off', '--profile', 'public'])).code).toBe(0);
-    expect(await stack.nft(['list', 'chain', 'inet', 'palisade', 'deny_public'])).toContain('reject with tcp reset');
+    expect(await stack.nft(['list', 'chain', 'inet', 'palisade', 'final_public'])).toContain('reject with tcp reset');
     const allowed = await stack.cli(['port', 'allow', '8080/tcp', '--profile', 'private']);
     expect(allowed).toMatchObject({ code: 0, stdout: expect.stringContaining('Allowed 8080/tcp on private') });
     expect(await stack.nft(['list', 'chain', 'inet', 'palisade', 'in_private'])).toMatch(/tcp dport 8080 socket transparent 0 .*accept comment "palisade:port:rule-/);

@@ -173,6 +173,12 @@ const WRONG_FIELDS: Record<MethodName, { what: string; args: unknown; says: RegE
     { what: 'an id as a number', args: { id: 42 }, says: /id: .*expected string, received number/ },
     { what: 'no id', args: {}, says: /id: .*expected string, received undefined/ },
   ],
+  GetDropLog: [
+    { what: 'a limit of 0', args: { limit: 0 }, says: /limit: .*>=1/ },
+    { what: 'a limit as a string', args: { limit: 'all' }, says: /limit: .*expected number, received string/ },
+    { what: 'a limit past the buffer', args: { limit: 1e9 }, says: /limit: .*<=10000/ },
+  ],
+  GetHitCounts: [{ what: 'a field it does not take', args: { rule: 'x' }, says: /Unrecognized key: "rule"/ }],
   AnswerPrompt: [
     { what: 'a decision that is neither allow nor block', args: { id: 'prompt-1', decision: { action: 'maybe' } }, says: /decision\.action: .*'allow' \| 'block'/ },
     { what: 'an allow for profile "work"', args: { id: 'prompt-1', decision: { action: 'allow', profiles: ['work'] } }, says: /decision\.profiles\[0\]: .*"private"\|"public"/ },
@@ -193,6 +199,8 @@ const VALID_ARGS: { [M in MethodName]: MethodArgs<M> } = {
   ReplacePolicy: { policy: { version: 1 } },
   ConfirmChange: { id: 'change-00000000' },
   AnswerPrompt: { id: 'prompt-00000000', decision: { action: 'block' } },
+  GetDropLog: { limit: 5 },
+  GetHitCounts: {},
 };
 
 // ---------------------------------------------------------------------------------------------

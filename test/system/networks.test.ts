@@ -91,7 +91,7 @@ async function interfaceMap(stack: Stack, map = 'iface_in'): Promise<Record<stri
  */
 async function tableHandles(stack: Stack): Promise<string[]> {
   const text = await stack.nft(['-a', 'list', 'table', 'inet', 'palisade']);
-  return text.split('\n').filter((line) => /# handle \d+\s*$/.test(line)).map((line) => line.replace(/ counter packets \d+ bytes \d+/g, ' counter').trim());
+  return text.split('\n').filter((line) => /# handle \d+\s*$/.test(line)).map((line) => line.replace(/\bcounter packets \d+ bytes \d+/g, 'counter').trim());
 }
 
 /** The rule handles of a profile's input chain. */
