@@ -2,12 +2,12 @@
 // Exit codes: 0 ok, 1 error, 2 usage, 3 not authorized.
 import { parseArgs } from 'node:util';
 import { FirewallClient, FirewallError } from '../client/firewall-client';
-import { COMMANDS, type Flags } from './commands';
+import { COMMANDS, type CommandContext, type Flags } from './commands';
 import { UsageError } from './args';
 import { IdentityTextError } from '../../shared/policy/identity-text';
 import { startTtyAgent } from './polkit-agent';
 
-const CHANGES = new Set(['stealth', 'shields', 'ping', 'firewall', 'app', 'port', 'network', 'policy', 'prompt', 'confirm']);
+const CHANGES = new Set(['stealth', 'shields', 'ping', 'firewall', 'scan-detection', 'anti-spoofing', 'outbound', 'essentials', 'app', 'port', 'network', 'policy', 'prompt', 'confirm']);
 
 export const EXIT = { ok: 0, error: 1, usage: 2, notAuthorized: 3 } as const;
 
@@ -21,6 +21,12 @@ function help(): string {
     '(roll a change back unless confirmed), --yes (no automatic confirmation window over SSH),',
     '--no-ask-password (never ask for a password). Without --profile, a change applies to the',
     'profiles in force on the machine\'s interfaces now; "app block" and "port block" to all.',
+    '',
+    'Durations: 90s, 10m, 1h, 2d. Rates (--limit): COUNT/DURATION, at most COUNT new connections',
+    'from one source in that time, e.g. 3/10s; several with commas (3/10s,4/30m) or repeated --limit.',
+    'A source over a rate is blocked on that rule for --limit-block (default: the longest period).',
+    'Knocks (--knock): PORT/tcp or PORT/udp in order, each within --knock-window (default 10s) of',
+    'the last; the port then opens for the knocking address for --knock-open (default 30s).',
   ].join('\n');
 }
 
@@ -35,6 +41,18 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
         profile: { type: 'string' },
         from: { type: 'string', multiple: true, default: [] },
         'always-open': { type: 'boolean', default: false },
+        out: { type: 'boolean', default: false },
+        to: { type: 'string', multiple: true, default: [] },
+        knock: { type: 'string' },
+        'knock-window': { type: 'string' },
+        'knock-open': { type: 'string' },
+        limit: { type: 'string', multiple: true, default: [] },
+        'limit-block': { type: 'string' },
+        preset: { type: 'string' },
+        follow: { type: 'boolean', short: 'f', default: false },
+        ports: { type: 'string' },
+        within: { type: 'string' },
+        block: { type: 'string' },
         for: { type: 'string' },
         comment: { type: 'string' },
         listening: { type: 'boolean', default: false },
@@ -67,17 +85,36 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     ...(v.profile !== undefined ? { profile: v.profile } : {}), ...(v.for !== undefined ? { for: v.for } : {}),
     ...(v.comment !== undefined ? { comment: v.comment } : {}), ...(v.interface !== undefined ? { interface: v.interface } : {}),
     ...(v['confirm-within'] !== undefined ? { confirmWithin: v['confirm-within'] } : {}),
+    out: v.out, to: v.to, limit: v.limit, follow: v.follow,
+    ...(v.knock !== undefined ? { knock: v.knock } : {}), ...(v['knock-window'] !== undefined ? { knockWindow: v['knock-window'] } : {}),
+    ...(v['knock-open'] !== undefined ? { knockOpen: v['knock-open'] } : {}), ...(v['limit-block'] !== undefined ? { limitBlock: v['limit-block'] } : {}),
+    ...(v.preset !== undefined ? { preset: v.preset } : {}), ...(v.ports !== undefined ? { ports: v.ports } : {}),
+    ...(v.within !== undefined ? { within: v.within } : {}), ...(v.block !== undefined ? { block: v.block } : {}),
   };
   let connection: Promise<FirewallClient> | undefined;
-  const client: Pick<FirewallClient, 'call'> = {
-    call: async (method, callArgs, opts) => {
-      connection ??= FirewallClient.connect();
-      return (await connection).call(method, callArgs, opts);
-    },
+  const connected = () => (connection ??= FirewallClient.connect());
+  const client: CommandContext['client'] = {
+    call: async (method, callArgs, opts) => (await connected()).call(method, callArgs, opts),
+    on: async (signal, listener) => (await connected()).on(signal, listener),
+    watchHelper: async (listener) => (await connected()).watchHelper(listener),
   };
+  const stopWatchers: (() => void)[] = [];
+  /** SIGINT or SIGTERM (or stdout closing under a pager or `head`) end a command that runs until stopped, with exit 0. */
+  const untilStopped = () => new Promise<void>((resolve) => {
+    const stop = () => { unhook(); resolve(); };
+    const unhook = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.stdout.off('error', stop);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.stdout.on('error', stop);
+    stopWatchers.push(unhook);
+  });
   const agent = interactive && CHANGES.has(command) && process.getuid?.() !== 0 ? await startTtyAgent() : undefined;
   try {
-    await entry.run({ client, args, flags, print: io.out, env: process.env, isTTY });
+    await entry.run({ client, args, flags, print: io.out, env: process.env, isTTY, untilStopped });
     return EXIT.ok;
   } catch (err) {
     if (err instanceof UsageError || err instanceof IdentityTextError) {
@@ -91,6 +128,7 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     io.err(`palisade: ${(err as Error).message ?? String(err)}`);
     return EXIT.error;
   } finally {
+    for (const unhook of stopWatchers) unhook();
     if (connection) await connection.then((c) => c.close(), () => undefined);
     agent?.kill();
   }
