@@ -1,7 +1,7 @@
 // Would a change cut the caller off? For someone connected from another host (SSH), a change
 // that turns the port they came in on from open to anything else is risky: it is then applied
 // with a confirmation window and rolls back by itself unless confirmed.
-import type { Policy } from '../policy/schema';
+import type { Policy, PortRule } from '../policy/schema';
 import type { ListeningSocket } from '../runtime/sockets';
 import { assignProfiles, type ActiveNetwork } from '../runtime/networks';
 import { appOpenings } from '../runtime/sockets';
@@ -36,15 +36,27 @@ export interface CutoffInputs {
   now?: string;
 }
 
-/** True when the caller's port is reachable for them now and would not be after the change. */
+const knockRules = (policy: Policy) => policy.portRules.filter((r) => r.action === 'allow' && r.direction === 'in' && r.knock);
+const sequenceOf = (r: PortRule) => (r.knock?.sequence ?? []).map((k) => `${k.port}/${k.protocol}`).join(',');
+
+/**
+ * True when the caller's port is reachable for them now and would not be after the change.
+ * The caller is connected, so if their port is guarded by knocking they have knocked: every
+ * knock rule counts as knocked before the change, and after it those that keep their id and
+ * their sequence (the kernel remembers knocks in sets named after both; a new or changed
+ * sequence has to be knocked again).
+ */
 export function wouldCutOff(inputs: CutoffInputs): boolean {
   const server = canonicalAddress(inputs.connection.serverAddress);
   const iface = inputs.interfaces.find((i) => i.addresses.some((a) => canonicalAddress(a) === server));
   if (!iface) return false;
   const names = inputs.interfaces.map((i) => i.name);
-  const stateUnder = (policy: Policy) => {
+  const knockedBefore = new Map(knockRules(inputs.before).map((r) => [r.id, sequenceOf(r)]));
+  const knockedAfter = knockRules(inputs.after).filter((r) => knockedBefore.get(r.id) === sequenceOf(r)).map((r) => r.id);
+  const stateUnder = (policy: Policy, knocked: readonly string[]) => {
     const runtime = { interfaces: assignProfiles(policy, inputs.activeNetworks, names).interfaces, appPorts: appOpenings(policy, inputs.listening), ...(inputs.now ? { now: inputs.now } : {}) };
-    return predictPort({ policy, runtime, sockets: inputs.listening, source: inputs.connection.clientAddress }, { interface: iface.name, address: server }, 'tcp', inputs.connection.serverPort).state;
+    const ctx = { policy, runtime, sockets: inputs.listening, source: inputs.connection.clientAddress, knocked };
+    return predictPort(ctx, { interface: iface.name, address: server }, 'tcp', inputs.connection.serverPort).state;
   };
-  return stateUnder(inputs.before) === 'open' && stateUnder(inputs.after) !== 'open';
+  return stateUnder(inputs.before, [...knockedBefore.keys()]) === 'open' && stateUnder(inputs.after, knockedAfter) !== 'open';
 }

@@ -33,3 +33,15 @@ export function expectedPortState(p: ProfileFacts, allowed: boolean, listening: 
 export function expectedPing(p: ProfileFacts): boolean {
   return !p.enabled || (p.answerPing && !p.shieldsUp);
 }
+
+/**
+ * The protections add one row: a knock port — a (protocol, port) of a knock sequence — drops
+ * every packet, stealth or not, knocked or not, so a scan learns nothing from it. Only the
+ * firewall being off shows it (then it is a port like any other); shields up hide it anyway.
+ * The port a knock rule guards is a not-allowed port until the scanner knocks, an allowed one
+ * after (expectedPortState either way).
+ */
+export function expectedKnockPortState(p: ProfileFacts, listening: boolean, protocol: 'tcp' | 'udp'): Seen {
+  if (!p.enabled) return listening ? (protocol === 'tcp' ? 'open' : 'open|filtered') : 'closed';
+  return protocol === 'tcp' ? 'filtered' : 'open|filtered';
+}

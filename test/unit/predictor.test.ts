@@ -41,9 +41,9 @@ const ETH_V4 = '10.0.0.1';
 const ETH_V6 = 'fd00::1';
 const INTERFACES: Record<string, ProfileName> = { eth0: 'private', wlan0: 'public' };
 
-function ctxOf(policy: Policy, sockets: ListeningSocket[], extra: { now?: string; source?: string; interfaces?: Record<string, ProfileName> } = {}): ExposureContext {
+function ctxOf(policy: Policy, sockets: ListeningSocket[], extra: { now?: string; source?: string; interfaces?: Record<string, ProfileName>; knocked?: string[] } = {}): ExposureContext {
   const runtime = { interfaces: extra.interfaces ?? INTERFACES, ...(extra.now === undefined ? {} : { now: extra.now }) };
-  return { policy, runtime, sockets, ...(extra.source === undefined ? {} : { source: extra.source }) };
+  return { policy, runtime, sockets, ...(extra.source === undefined ? {} : { source: extra.source }), ...(extra.knocked === undefined ? {} : { knocked: extra.knocked }) };
 }
 
 const at = (iface: string, address: string): ProbeTarget => ({ interface: iface, address });
@@ -127,7 +127,12 @@ type Allowance = {
   owner?: AppIdentity;
   now?: string;
   source?: { 4: string; 6: string };
+  /** Knock rules the scanner has knocked. */
+  knocked?: string[];
 };
+
+const KNOCK = { sequence: [{ protocol: 'tcp' as const, port: 7001 }, { protocol: 'udp' as const, port: 7002 }], windowSeconds: 10, openSeconds: 30 };
+const LIMIT = { rates: [{ count: 3, seconds: 10 }], blockSeconds: 60 };
 
 /** Ways a port ends up allowed or not, for a probe on an interface of profile `p`. */
 function allowances(p: ProfileName): Allowance[] {
@@ -157,6 +162,15 @@ function allowances(p: ProfileName): Allowance[] {
     { name: 'rule expiring later', allowed: true, portRules: [portRule('r', { expires: '2026-12-01T00:00:00Z' })], now: '2026-06-01T00:00:00Z' },
     { name: 'disabled rule', allowed: false, portRules: [portRule('r', { enabled: false })] },
     { name: 'UDP-only rule', allowed: false, portRules: [portRule('r', { protocol: 'udp' })] }, // adjusted per protocol below
+    // The protections (test/unit/predictor-protections.test.ts has their own cases).
+    { name: 'knock rule, scanner has not knocked', allowed: false, portRules: [portRule('r', { knock: KNOCK })] },
+    { name: 'knock rule, scanner has knocked', allowed: true, portRules: [portRule('r', { knock: KNOCK })], knocked: ['r'] },
+    { name: 'knock rule, knocked another', allowed: false, portRules: [portRule('r', { knock: KNOCK }), portRule('s', { knock: KNOCK, ports: { from: 1, to: 2 } })], knocked: ['s'] },
+    { name: 'rate-limited port rule', allowed: true, portRules: [portRule('r', { limit: LIMIT })] },
+    { name: 'rate-limited app', allowed: true, apps: [{ ...appRule('srv', SERVER, 'allow', both), limit: LIMIT }], owner: SERVER },
+    { name: 'rate-limited app on the other profile', allowed: false, apps: [{ ...appRule('srv', SERVER, 'allow', [other]), limit: LIMIT }], owner: SERVER },
+    { name: 'outbound allow rule', allowed: false, portRules: [portRule('r', { direction: 'out' })] },
+    { name: 'outbound block rule, app allowed', allowed: true, apps: [appRule('srv', SERVER, 'allow', both)], portRules: [portRule('b', { direction: 'out', action: 'block' })], owner: SERVER },
   ];
 }
 
@@ -210,6 +224,7 @@ describe('predictPort follows the truth table', () => {
             const ctx = ctxOf(policy, listeners(kind, protocol, a.owner), {
               ...(a.now === undefined ? {} : { now: a.now }),
               ...(a.source === undefined ? {} : { source: a.source[family] }),
+              ...(a.knocked === undefined ? {} : { knocked: a.knocked }),
             });
             const target = at(iface, family === 4 ? ETH_V4 : ETH_V6);
             const got = predictPort(ctx, target, protocol, PORT);
