@@ -51,6 +51,8 @@ export function createInvokeHandlers(deps: HandlerDeps): InvokeHandlers {
     'apps:installed': () => deps.apps.installed(),
     'settings:get': () => deps.settings.get(),
     'settings:set': (args) => deps.settings.set(args),
+    'firewall:dropLog': (args) => helper.call('GetDropLog', { limit: args.limit }),
+    'firewall:hitCounts': () => helper.call('GetHitCounts', {}),
     'lab:scan': async (args) => {
       if (!deps.lab) throw new IpcFailure('not-in-lab', '"Scan me" is only available in the lab (npm run lab)');
       return deps.lab.scan(args.interface);
@@ -71,6 +73,7 @@ export function forwardHelperEvents(helper: HelperConnection, send: EventSink): 
       case 'PromptClosed': return send('firewall:promptClosed', signal.payload);
       case 'NewNetwork': return send('firewall:newNetwork', signal.payload);
       case 'ChangeRolledBack': return send('firewall:rolledBack', signal.payload);
+      case 'DropsLogged': return send('firewall:drops', signal.payload);
     }
   };
   helper.on('state', onState);

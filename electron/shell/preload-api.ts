@@ -20,10 +20,11 @@ const INVOKE_ALLOWED: Record<InvokeChannel, true> = {
   'firewall:ruleset': true, 'firewall:networks': true, 'firewall:prompts': true, 'firewall:change': true,
   'firewall:import': true, 'firewall:confirm': true, 'firewall:answerPrompt': true,
   'apps:describe': true, 'apps:installed': true, 'settings:get': true, 'settings:set': true, 'lab:scan': true,
+  'firewall:dropLog': true, 'firewall:hitCounts': true,
 };
 const EVENTS_ALLOWED: Record<EventChannel, true> = {
   'helper:state': true, 'firewall:status': true, 'firewall:listening': true, 'firewall:prompt': true,
-  'firewall:promptClosed': true, 'firewall:newNetwork': true, 'firewall:rolledBack': true,
+  'firewall:promptClosed': true, 'firewall:newNetwork': true, 'firewall:rolledBack': true, 'firewall:drops': true,
   'settings:changed': true, 'ui:navigate': true,
 };
 

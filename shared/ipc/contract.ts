@@ -10,6 +10,7 @@ import {
 import { AppIdentitySchema, PolicySchema } from '../policy/schema';
 import { PolicyEditSchema } from '../policy/edits';
 import { ValidPolicySchema } from '../policy/validate';
+import { DropEntrySchema, HitCountsSchema } from '../runtime/droplog';
 
 // ---- payloads ----------------------------------------------------------------------------
 
@@ -102,6 +103,8 @@ export const INVOKE = {
   'settings:get': invoke(NoArgs, SettingsSchema),
   'settings:set': invoke(SettingsSchema.partial().strict(), SettingsSchema),
   'lab:scan': invoke(z.strictObject({ interface: z.string().max(15) }), ScanResultSchema),
+  'firewall:dropLog': invoke(z.strictObject({ limit: z.number().int().min(1).max(10_000) }), z.array(DropEntrySchema)),
+  'firewall:hitCounts': invoke(NoArgs, HitCountsSchema),
 } as const;
 
 /** Main → renderer, pushed. */
@@ -113,6 +116,7 @@ export const EVENTS = {
   'firewall:promptClosed': z.object({ id: z.string() }),
   'firewall:newNetwork': ActiveNetworkSchema.extend({ key: z.string() }),
   'firewall:rolledBack': z.object({ id: z.string(), revision: z.number().int() }),
+  'firewall:drops': z.array(DropEntrySchema),
   'settings:changed': SettingsSchema,
   'ui:navigate': z.object({ screen: z.enum(['overview', 'apps', 'rules', 'networks', 'activity', 'exposure', 'settings']), promptId: z.string().optional(), networkKey: z.string().optional() }),
 } as const;

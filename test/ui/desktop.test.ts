@@ -96,7 +96,7 @@ describe('the desktop app against the lab', () => {
     // The switch follows the helper's answer, so click and wait rather than expect it to flip at once.
     await page.getByTestId('public-stealth').click();
     await waitFor('the switch off', async () => !(await page.getByTestId('public-stealth').isChecked()));
-    await waitFor('stealth off in the kernel', async () => (await lab.stack.nft(['list', 'chain', 'inet', 'palisade', 'deny_public'])).includes('reject'));
+    await waitFor('stealth off in the kernel', async () => (await lab.stack.nft(['list', 'chain', 'inet', 'palisade', 'final_public'])).includes('reject'));
     expect(await tcpState(PUBLIC_IP, 9999)).toBe('closed');
 
     // The tray's Stealth item, exactly as the tray shows and applies it.
@@ -105,7 +105,7 @@ describe('the desktop app against the lab', () => {
     const stealth = model.items.find((i) => i.id === 'stealth');
     expect(stealth).toMatchObject({ type: 'checkbox', checked: false, enabled: true });
     await lab.services.helper.call('ChangePolicy', { edits: trayEdits('stealth', true, status) }, { interactive: true });
-    await waitFor('stealth on in the kernel', async () => !(await lab.stack.nft(['list', 'chain', 'inet', 'palisade', 'deny_public'])).includes('reject'));
+    await waitFor('stealth on in the kernel', async () => !(await lab.stack.nft(['list', 'chain', 'inet', 'palisade', 'final_public'])).includes('reject'));
     expect(await tcpState(PUBLIC_IP, 9999)).toBe('filtered');
     // The window follows: the switch is on again, without a reload.
     await waitFor('the switch to follow', async () => page.getByTestId('public-stealth').isChecked());

@@ -1,6 +1,9 @@
 // A screenshot of every screen, in English and Japanese, light and dark, from a lab with a
-// realistic state: two networks in different profiles, app and port rules, live listeners, a
-// real scan. Saved to test-results/screenshots/ (the best are copied to docs/screenshots/).
+// realistic state: two networks in different profiles, app and port rules (knocking, limits, an
+// outbound block), live listeners, blocked attempts from outside and from this host, a real
+// scan; then the rule editor with knocking and limits, a profile's protection settings and the
+// recent blocked attempts. Saved to test-results/screenshots/ (the best are copied to
+// docs/screenshots/).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +20,16 @@ const THEMES = ['light', 'dark'] as const;
 
 let lab: DesktopLab;
 let browser: Browser;
+
+/** Blocked attempts: probes from outside to closed ports on both networks, and this host trying an
+ *  outbound port a rule blocks (25) and one the Public default blocks (8081). */
+async function blockSomeAttempts(): Promise<void> {
+  const { stack } = lab;
+  await stack.lab.scan({ target: '10.77.0.1', tcp: [5900] });
+  await stack.lab.scan({ target: '10.77.1.1', tcp: [23, 445, 3389], udp: [161] });
+  await stack.lab.exec('host', ['ncat', '-w', '1', '10.77.1.2', '8081'], { allowFailure: true });
+  await stack.lab.exec('host', ['ncat', '-w', '1', '10.77.1.2', '25'], { allowFailure: true });
+}
 
 beforeAll(async () => {
   await mkdir(OUT, { recursive: true });
@@ -44,8 +57,18 @@ beforeAll(async () => {
       { op: 'addPortRule', rule: { id: 'web', action: 'allow', protocol: 'tcp', ports: { from: 8000, to: 8010 }, profiles: ['private'], alwaysOpen: true } },
       { op: 'addPortRule', rule: { id: 'no-dns', action: 'block', protocol: 'udp', ports: { from: 53, to: 53 }, profiles: ['public'] } },
       { op: 'addPortRule', rule: { id: 'game', action: 'allow', protocol: 'both', ports: { from: 27015, to: 27030 }, profiles: ['private'], expires: new Date(Date.now() + 3_600_000).toISOString() } },
+      { op: 'addPortRule', rule: {
+        id: 'knocked-ssh', action: 'allow', protocol: 'tcp', ports: { from: 2222, to: 2222 }, profiles: ['public'], comment: 'SSH after knocking',
+        knock: { sequence: [{ protocol: 'tcp', port: 7001 }, { protocol: 'udp', port: 7002 }, { protocol: 'tcp', port: 7003 }], windowSeconds: 10, openSeconds: 30 },
+        limit: { rates: [{ count: 3, seconds: 10 }, { count: 4, seconds: 1800 }], blockSeconds: 1800 },
+      } },
+      { op: 'addPortRule', rule: { id: 'no-smtp', direction: 'out', action: 'block', protocol: 'tcp', ports: { from: 25, to: 25 }, profiles: ['private', 'public'], comment: 'No mail from this computer' } },
+      { op: 'setApp', identity: { kind: 'executable', path: '/usr/bin/ncat' }, name: 'Ncat', action: 'allow', profiles: ['private'], limit: { rates: [{ count: 10, seconds: 60 }], blockSeconds: 600 } },
+      { op: 'setProfile', profile: 'public', settings: { defaultOutbound: 'block', outboundEssentials: { dns: true, dhcp: true, ntp: false }, scanDetection: { enabled: true, ports: 20, withinSeconds: 5, blockSeconds: 600 } } },
     ],
   });
+  await blockSomeAttempts();
+  await waitFor('the blocked attempts', async () => (await lab.invoke('firewall:dropLog', { limit: 100 })).some((d) => d.kind === 'out-block'));
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -73,6 +96,32 @@ describe('screenshots of every screen', () => {
             await page.waitForTimeout(300);
             await page.screenshot({ path: join(OUT, `${screen}-${language}-${theme}.png`) });
           }
+
+          // The rule editor on a rule with knocking and limits, scrolled to them.
+          await page.getByTestId('nav-rules').click();
+          await page.getByTestId('rule-knocked-ssh-edit').click();
+          await page.getByTestId('rule-knocking').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+          await page.waitForTimeout(300);
+          await page.screenshot({ path: join(OUT, `rules-editor-${language}-${theme}.png`) });
+          await page.keyboard.press('Escape');
+          await page.getByTestId('rule-editor-dialog').waitFor({ state: 'hidden' });
+
+          // A profile's protection settings: scan detection, anti-spoofing, outbound and its essentials.
+          await page.getByTestId('nav-overview').click();
+          await page.getByTestId('public-protections').click();
+          await page.getByTestId('essentials').waitFor();
+          await page.waitForTimeout(300);
+          await page.screenshot({ path: join(OUT, `protections-${language}-${theme}.png`) });
+          await page.keyboard.press('Escape');
+          await page.getByTestId('protections-dialog').waitFor({ state: 'detached' });
+
+          // Recent blocked attempts, with fresh ones of each kind on top ("Scan me" above logged many).
+          await blockSomeAttempts();
+          await page.getByTestId('nav-activity').click();
+          await page.getByTestId('activity-tab-drops').click();
+          await page.locator('[data-testid="drop-row"][data-kind="out-block"]').first().waitFor();
+          await page.waitForTimeout(300);
+          await page.screenshot({ path: join(OUT, `activity-drops-${language}-${theme}.png`) });
           expect(errors).toEqual([]);
         } finally {
           await context.close();

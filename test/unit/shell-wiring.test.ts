@@ -68,13 +68,14 @@ function prevented(contents: EventEmitter, event: string, url: string): boolean 
 }
 
 const connected: HelperState = { connection: 'connected', notAuthorized: false, canInstall: false, installing: false };
-const profile = { enabled: true, stealth: true, shieldsUp: false, answerPing: false, defaultInbound: 'block', defaultOutbound: 'allow', notify: true } as const;
+const profile = { enabled: true, stealth: true, shieldsUp: false, answerPing: false, defaultInbound: 'block', defaultOutbound: 'allow', notify: true, scanDetection: { enabled: false, ports: 20, withinSeconds: 5, blockSeconds: 600 }, antiSpoofing: true, outboundEssentials: { dns: true, dhcp: true, ntp: true } } as const;
 const STATUS: Status = {
   version: '0.1.0', revision: 1,
   policy: { path: '/etc/palisade/policy.json', source: 'file' },
   profiles: { private: { ...profile }, public: { ...profile } },
   interfaces: [{ name: 'wlan0', profile: 'public', pinned: false, network: { key: 'nm:1', name: 'Café', known: true }, addresses: [] }],
   networkSource: 'networkmanager',
+  resolvers: [],
   counts: { apps: 0, portRules: 0, listening: 0, prompts: 0 },
 };
 

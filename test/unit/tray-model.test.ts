@@ -10,7 +10,8 @@ import { defaultPolicy } from '../../shared/policy/defaults';
 
 const connected: HelperState = { connection: 'connected', notAuthorized: false, canInstall: false, installing: false };
 const profile = (patch: Partial<ProfileSettings> = {}): ProfileSettings => ({
-  enabled: true, stealth: true, shieldsUp: false, answerPing: false, defaultInbound: 'block', defaultOutbound: 'allow', notify: true, ...patch,
+  enabled: true, stealth: true, shieldsUp: false, answerPing: false, defaultInbound: 'block', defaultOutbound: 'allow', notify: true,
+  scanDetection: { enabled: false, ports: 20, withinSeconds: 5, blockSeconds: 600 }, antiSpoofing: true, outboundEssentials: { dns: true, dhcp: true, ntp: true }, ...patch,
 });
 
 type Iface = Status['interfaces'][number];
@@ -25,6 +26,7 @@ function status(opts: { private?: Partial<ProfileSettings>; public?: Partial<Pro
     profiles: { private: profile(opts.private), public: profile(opts.public) },
     interfaces: opts.interfaces ?? [wifi],
     networkSource: 'networkmanager',
+    resolvers: [],
     counts: { apps: 0, portRules: 0, listening: 0, prompts: 0 },
   };
 }

@@ -1,7 +1,7 @@
 // A modal dialog on the native <dialog> element: focus moves into it, Escape closes it.
 import { useEffect, useRef, type ReactNode } from 'react';
 
-export function Dialog({ open, onClose, labelledBy, children, testId }: { open: boolean; onClose: () => void; labelledBy: string; children: ReactNode; testId?: string }) {
+export function Dialog({ open, onClose, labelledBy, children, testId, wide = false }: { open: boolean; onClose: () => void; labelledBy: string; children: ReactNode; testId?: string; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
@@ -10,7 +10,7 @@ export function Dialog({ open, onClose, labelledBy, children, testId }: { open: 
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} aria-labelledby={labelledBy} data-testid={testId} onCancel={(e) => { e.preventDefault(); onClose(); }}>
+    <dialog ref={ref} className={wide ? 'wide' : undefined} aria-labelledby={labelledBy} data-testid={testId} onCancel={(e) => { e.preventDefault(); onClose(); }}>
       {open && children}
     </dialog>
   );

@@ -25,6 +25,8 @@ export const common = {
     rolledBack: 'A change was not confirmed in time and was rolled back.',
     error: { generic: 'Something went wrong: {{message}}', accessDenied: 'Not authorised: {{message}}', unavailable: 'The helper is not reachable: {{message}}' },
     loading: 'Loading…',
+    unit: { s: 'seconds', min: 'minutes', h: 'hours' },
+    unitOf: 'Unit of “{{field}}”',
   },
   ja: {
     appName: 'Palisade',
@@ -51,5 +53,7 @@ export const common = {
     rolledBack: '変更が時間内に確認されなかったため、元に戻しました。',
     error: { generic: 'エラーが発生しました: {{message}}', accessDenied: '権限がありません: {{message}}', unavailable: 'ヘルパーに接続できません: {{message}}' },
     loading: '読み込んでいます…',
+    unit: { s: '秒', min: '分', h: '時間' },
+    unitOf: '「{{field}}」の単位',
   },
 } as const;

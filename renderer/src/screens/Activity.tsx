@@ -1,14 +1,17 @@
-// Activity: every socket on the machine, live — protocol, state, addresses, process, user, app —
-// and for each listening socket the rule that decides the packets other computers send it, on
-// the profile of each interface that would deliver them. Virtualised: 10,000 rows stay smooth.
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
+// Activity, in two tabs. Connections and listeners: every socket on the machine, live —
+// protocol, state, addresses, process, user, app — and for each listening socket the rule that
+// decides the packets other computers send it, on the profile of each interface that would
+// deliver them. Recent blocked attempts: the helper's drop log, live (activity/DropsView.tsx).
+// Both tables are virtualised: 10,000 rows stay smooth.
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useStore } from '../store';
+import { useStore, type ActivityTab } from '../store';
 import type { AppIdentity } from '../../../shared/policy/schema';
 import { appKey } from '../../../shared/policy/identity';
 import { AppIcon } from '../components/AppIcon';
 import { useExposureWords } from './exposure/words';
+import { DropsView } from './activity/DropsView';
 import { Decisions, RowCache, selectRows, type Decide, type Decision, type Kind, type Protocol, type Sort, type SortColumn, type SocketRow } from './activity/rows';
 
 /** Every row is this tall (two lines of text); the virtualiser relies on it. */
@@ -175,7 +178,7 @@ function useAppDescriptions(sockets: readonly { app?: AppIdentity | undefined }[
   }, [sockets, describeApps]);
 }
 
-export function Activity() {
+function SocketsView() {
   const { t, i18n } = useTranslation(['activity', 'common']);
   const sockets = useStore((s) => s.sockets);
   const loadedAt = useStore((s) => s.socketsLoadedAt);
@@ -244,14 +247,7 @@ export function Activity() {
         : shown.length === 0 ? t('noMatch') : undefined;
 
   return (
-    <div className="screen" data-testid="screen-activity" style={{ maxWidth: 'none' }}>
-      <div className="screen-head">
-        <div><h1>{t('title')}</h1><p className="muted">{t('subtitle')}</p></div>
-        <div className="actions">
-          <button type="button" className="btn" data-testid="activity-refresh" disabled={!connected} onClick={resume}>{t('common:action.refresh')}</button>
-        </div>
-      </div>
-
+    <>
       <div className="row" style={{ flexWrap: 'wrap', alignItems: 'flex-end', marginBottom: 12 }}>
         <label className="field">
           <span>{t('search')}</span>
@@ -278,6 +274,7 @@ export function Activity() {
           {t('count', { shown: shown.length.toLocaleString(i18n.language), total: rows.length.toLocaleString(i18n.language) })}
           {loadedAt !== undefined && <> · {t('updated', { time: new Date(loadedAt).toLocaleTimeString(i18n.language) })}</>}
         </p>
+        <button type="button" className="btn" style={{ marginBottom: 4 }} data-testid="activity-refresh" disabled={!connected} onClick={resume}>{t('common:action.refresh')}</button>
       </div>
 
       {!live && (
@@ -289,7 +286,7 @@ export function Activity() {
 
       <div className="card" style={{ padding: 0, overflow: 'hidden' }}>
         <div ref={scrollRef} tabIndex={0} role="region" aria-label={t('tableLabel')} onScroll={() => { lastScroll.current = performance.now(); }}
-          style={{ height: 'max(320px, calc(100vh - 330px))', overflow: 'auto', overflowAnchor: 'none' }}>
+          style={{ height: 'max(320px, calc(100vh - 380px))', overflow: 'auto', overflowAnchor: 'none' }}>
           <table data-testid="activity-table" aria-rowcount={shown.length + 1} style={{ tableLayout: 'fixed', minWidth: tableMinWidth }}>
             <colgroup>{columns.map((c) => <col key={c.id} style={c.width ? { width: c.width } : undefined} />)}</colgroup>
             <thead>
@@ -319,6 +316,43 @@ export function Activity() {
         </div>
       </div>
       <p className="muted" style={{ marginTop: 10 }}>{t('footnote')}</p>
+    </>
+  );
+}
+
+const TABS: readonly ActivityTab[] = ['sockets', 'drops'];
+
+export function Activity() {
+  const { t } = useTranslation(['activity', 'common']);
+  const tab = useStore((s) => s.activityTab);
+  const setTab = useStore((s) => s.setActivityTab);
+  const tabs = useRef<HTMLDivElement>(null);
+  // Tabs as the ARIA pattern has them: one stop for Tab, arrows (and Home, End) move and choose.
+  const onKeyDown = (e: KeyboardEvent) => {
+    const i = TABS.indexOf(tab);
+    const next = e.key === 'ArrowRight' ? TABS[(i + 1) % TABS.length] : e.key === 'ArrowLeft' ? TABS[(i + TABS.length - 1) % TABS.length]
+      : e.key === 'Home' ? TABS[0] : e.key === 'End' ? TABS[TABS.length - 1] : undefined;
+    if (!next) return;
+    e.preventDefault();
+    setTab(next);
+    tabs.current?.querySelector<HTMLElement>(`[data-tab="${next}"]`)?.focus();
+  };
+  return (
+    <div className="screen" data-testid="screen-activity" style={{ maxWidth: 'none' }}>
+      <div className="screen-head">
+        <div><h1>{t('title')}</h1><p className="muted">{tab === 'sockets' ? t('subtitle') : t('drops.subtitle')}</p></div>
+      </div>
+      <div className="tabs" role="tablist" aria-label={t('tabsLabel')} ref={tabs} onKeyDown={onKeyDown}>
+        {TABS.map((id) => (
+          <button key={id} type="button" role="tab" id={`activity-tab-${id}`} data-tab={id} aria-selected={tab === id} aria-controls="activity-panel"
+            tabIndex={tab === id ? 0 : -1} data-testid={`activity-tab-${id}`} onClick={() => setTab(id)}>
+            {t(`tabs.${id}`)}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id="activity-panel" aria-labelledby={`activity-tab-${tab}`} data-testid={`activity-panel-${tab}`}>
+        {tab === 'sockets' ? <SocketsView /> : <DropsView />}
+      </div>
     </div>
   );
 }

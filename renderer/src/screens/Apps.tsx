@@ -13,6 +13,7 @@ import { Dialog } from '../components/Dialog';
 import { AppDetails } from './apps/AppDetails';
 import { AllowAppDialog } from './apps/AllowAppDialog';
 import { appLabel } from './apps/names';
+import { useProtectionWords } from './rules/words';
 
 type Decision = Pick<AppRule, 'action' | 'profiles'>;
 
@@ -60,6 +61,7 @@ function AppRow({ rule, onDetails, onRemove }: { rule: AppRule; onDetails: () =>
   const { t } = useTranslation(['apps', 'common']);
   const descriptions = useStore((s) => s.apps);
   const change = useStore((s) => s.change);
+  const words = useProtectionWords();
   // What was asked for and is not in the policy yet: shown at once, dropped when the answer comes.
   const [sent, setSent] = useState<Decision | undefined>(undefined);
   const { name, icon } = appLabel(rule.identity, descriptions, rule.name);
@@ -85,6 +87,7 @@ function AppRow({ rule, onDetails, onRemove }: { rule: AppRule; onDetails: () =>
           <span>
             <span id={`app-name-${rule.id}`}>{name}</span>
             {blocked && <> <span className="status bad" data-testid={`app-${rule.id}-blocked`}><span className="dot" />{t('blocked')}</span></>}
+            {!blocked && rule.limit && <> <span className="chip accent" title={words.limit(rule.limit)} aria-label={t('limitedLabel', { limits: words.limit(rule.limit) })} data-testid={`app-${rule.id}-limited`}>{t('limited')}</span></>}
             <br /><span className="muted mono">{formatAppIdentity(rule.identity)}</span>
           </span>
         </span>

@@ -9,6 +9,7 @@ import type { ScanResult } from '../../../shared/ipc/contract';
 import type { MethodResult } from '../../../shared/dbus/contract';
 import { SCAN_STATES, useExposureWords } from './exposure/words';
 import { compareScan, type Verdict } from './exposure/compare';
+import { useProtectionWords } from './rules/words';
 
 type InterfaceExposure = MethodResult<'GetExposure'>[number];
 
@@ -87,6 +88,7 @@ function ScanComparisonView({ exposure, scan, at }: { exposure: InterfaceExposur
 function InterfaceCard({ exposure }: { exposure: InterfaceExposure }) {
   const { t } = useTranslation(['exposure', 'common']);
   const { reason } = useExposureWords();
+  const protection = useProtectionWords();
   const iface = exposure.interface;
   const info = useStore((s) => s.status?.interfaces.find((i) => i.name === iface));
   const portRules = useStore((s) => s.policy?.portRules);
@@ -165,10 +167,28 @@ function InterfaceCard({ exposure }: { exposure: InterfaceExposure }) {
           <tbody>
             {ports.map((p) => (
               <tr key={`${p.address}|${p.protocol}|${p.port}`} data-testid="exposure-port" data-address={p.address} data-port={p.port}
-                data-protocol={p.protocol} data-state={p.state} data-reason={p.reason.kind}>
+                data-protocol={p.protocol} data-state={p.state} data-reason={p.reason.kind} data-after-knock={p.afterKnock ?? ''} data-rate-limited={p.rateLimited ? 'true' : ''}>
                 <td className="mono" style={{ whiteSpace: 'nowrap' }}>{p.address}</td>
                 <td className="mono" style={{ whiteSpace: 'nowrap' }}>{p.port}/{p.protocol}</td>
-                <td><ScanStateCell state={p.state} /></td>
+                <td>
+                  <ScanStateCell state={p.state} />
+                  {(p.afterKnock || p.rateLimited) && (
+                    <span className="row" style={{ flexWrap: 'wrap', gap: 6, marginTop: 4 }}>
+                      {p.afterKnock && <span className="chip accent" title={t('afterKnockHint')} data-testid="exposure-after-knock">{t('afterKnock', { state: p.afterKnock })}</span>}
+                      {p.rateLimited && (
+                        <span className="chip accent" data-testid="exposure-rate-limited"
+                          title={t('rateLimitedDetail', { rates: protection.rates(p.rateLimited), block: protection.time(p.rateLimited.blockSeconds) })}>
+                          {t('rateLimited')}
+                        </span>
+                      )}
+                    </span>
+                  )}
+                  {p.rateLimited && (
+                    <small className="muted" style={{ display: 'block' }}>
+                      {t('rateLimitedDetail', { rates: protection.rates(p.rateLimited), block: protection.time(p.rateLimited.blockSeconds) })}
+                    </small>
+                  )}
+                </td>
                 <td>
                   {reason(p.reason, p.profile, p.state, p.reason.ruleId !== undefined ? ruleLabels.get(p.reason.ruleId) : undefined)}
                   <small className="muted" style={{ display: 'block' }}>{p.listening ? t('listening') : t('notListening')}</small>

@@ -7,6 +7,7 @@ import type { ProfileName, ProfileSettings } from '../../../shared/policy/schema
 import { Switch } from '../components/Switch';
 import { ShieldIcon } from '../components/icons';
 import { Dialog } from '../components/Dialog';
+import { ProtectionsDialog } from './overview/Protections';
 
 const SWITCHES = ['enabled', 'stealth', 'shieldsUp', 'answerPing', 'notify'] as const;
 
@@ -15,6 +16,7 @@ function ProfileCard({ profile }: { profile: ProfileName }) {
   const settings = useStore((s) => s.status?.profiles[profile]);
   const interfaces = useStore((s) => s.status?.interfaces);
   const change = useStore((s) => s.change);
+  const [protections, setProtections] = useState(false);
   if (!settings) return null;
   const here = (interfaces ?? []).filter((i) => i.profile === profile);
   const state = !settings.enabled ? 'bad' : settings.shieldsUp ? 'warn' : 'ok';
@@ -43,7 +45,22 @@ function ProfileCard({ profile }: { profile: ProfileName }) {
             <Switch checked={settings[key]} label={t(`settings.${key}`)} testId={`${profile}-${key}`} onChange={(on) => set(key, on)} />
           </div>
         ))}
+        <div className="setting">
+          <span className="label">
+            {t('protections.summaryTitle')}
+            <small data-testid={`${profile}-protections-summary`}>
+              {t('protections.summary', {
+                scan: settings.scanDetection.enabled ? t('common:state.on') : t('common:state.off'),
+                spoof: settings.antiSpoofing ? t('common:state.on') : t('common:state.off'),
+                outbound: settings.defaultOutbound === 'block' ? t('protections.outboundBlocked') : t('protections.outboundAllowed'),
+              })}
+            </small>
+          </span>
+          <button type="button" className="btn" style={{ whiteSpace: 'nowrap' }} data-testid={`${profile}-protections`}
+            aria-label={t('protections.buttonLabel', { profile: t(`common:profile.${profile}`) })} onClick={() => setProtections(true)}>{t('protections.button')}</button>
+        </div>
       </div>
+      {protections && <ProtectionsDialog profile={profile} open onClose={() => setProtections(false)} />}
     </section>
   );
 }

@@ -1,6 +1,8 @@
 // The renderer's state, as zustand slices: the link to the helper, the firewall as the helper
-// reports it, live sockets, and the UI. Components select the smallest piece they need; socket
-// events are batched so a busy machine costs one update per frame, not one per socket.
+// reports it, live sockets and blocked attempts, the rules' hit counts, and the UI. Components
+// select the smallest piece they need (a rule's row selects its own count, not the whole
+// record); socket and drop events are batched so a busy machine costs one update per frame,
+// not one per event.
 import { create, type StateCreator } from 'zustand';
 import type { AppDescription, AppInfo, HelperState, InvokeArgs, InvokeResult, Screen, Settings } from '../../../shared/ipc/contract';
 import type { AppIdentity } from '../../../shared/policy/schema';
@@ -9,6 +11,7 @@ import type { MethodResult, Prompt, Status } from '../../../shared/dbus/contract
 import type { Policy } from '../../../shared/policy/schema';
 import type { PolicyEditInput } from '../../../shared/policy/edits';
 import type { SocketEntry } from '../../../shared/runtime/sockets';
+import type { DropEntry, HitCounts } from '../../../shared/runtime/droplog';
 import i18next from 'i18next';
 import { ApiError, call, subscribe } from '../api/client';
 
@@ -47,15 +50,39 @@ export function socketKey(s: Pick<SocketEntry, 'protocol' | 'family' | 'address'
   return `${s.protocol}${s.family}|${s.address}|${s.port}|${s.remoteAddress}|${s.remotePort}|${s.inode}`;
 }
 
+/** A blocked attempt as the store keeps it: numbered in arrival order, for stable row keys. */
+export interface DropItem { id: number; entry: DropEntry }
+
+/** How many blocked attempts the window keeps (the newest). */
+export const DROPS_KEPT = 1000;
+
+export type ActivityTab = 'sockets' | 'drops';
+
 interface ActivitySlice {
   sockets: SocketEntry[];
   socketsLoadedAt: number | undefined;
   loadSockets: () => Promise<void>;
   applyListening: (change: { added: SocketEntry[]; removed: SocketEntry[] }) => void;
+  /** Recent blocked attempts, oldest first, at most DROPS_KEPT. */
+  drops: DropItem[];
+  dropsState: { state: 'idle' | 'loading' | 'loaded' } | { state: 'failed'; message: string };
+  /** Reads the helper's drop log afresh (replacing what the window had). */
+  loadDrops: () => Promise<void>;
+  /** Adds blocked attempts the helper announced, dropping the oldest beyond the bound. */
+  appendDrops: (entries: readonly DropEntry[]) => void;
+}
+
+interface CountersSlice {
+  /** Packets each rule matched, as the kernel counts them; undefined until read (or unreadable). */
+  hitCounts: HitCounts | undefined;
+  /** Reads the counters; a failure leaves the last counts (they are a nicety, never an error). */
+  loadHitCounts: () => Promise<void>;
 }
 
 interface UiSlice {
   screen: Screen;
+  activityTab: ActivityTab;
+  setActivityTab: (tab: ActivityTab) => void;
   notices: Notice[];
   /** A prompt or network question the UI should show now (from a notification click or event). */
   focus: { promptId?: string; networkKey?: string } | undefined;
@@ -69,7 +96,7 @@ interface UiSlice {
   fail: (err: unknown) => false;
 }
 
-export type AppState = ConnectionSlice & FirewallSlice & ActivitySlice & UiSlice;
+export type AppState = ConnectionSlice & FirewallSlice & ActivitySlice & CountersSlice & UiSlice;
 type Slice<T> = StateCreator<AppState, [], [], T>;
 
 const connectionSlice: Slice<ConnectionSlice> = (set, get) => ({
@@ -178,6 +205,11 @@ const firewallSlice: Slice<FirewallSlice> = (set, get) => ({
   },
 });
 
+let dropId = 0;
+/** Attempts announced while the log is being read: kept, unless the log already had them. */
+let announcedWhileLoading: DropEntry[] | undefined;
+const dropKey = (e: DropEntry) => JSON.stringify([e.time, e.interface, e.direction, e.kind, e.ruleId, e.protocol, e.source, e.sourcePort, e.destination, e.destinationPort]);
+
 const activitySlice: Slice<ActivitySlice> = (set, get) => ({
   sockets: [],
   socketsLoadedAt: undefined,
@@ -194,11 +226,52 @@ const activitySlice: Slice<ActivitySlice> = (set, get) => ({
     const known = new Set(current.map(socketKey));
     set({ sockets: [...current, ...added.filter((s) => !known.has(socketKey(s)))] });
   },
+  drops: [],
+  dropsState: { state: 'idle' },
+  async loadDrops() {
+    if (get().dropsState.state === 'loading') return;
+    set({ dropsState: { state: 'loading' } });
+    announcedWhileLoading = [];
+    try {
+      const entries = await call('firewall:dropLog', { limit: DROPS_KEPT });
+      const last = entries[entries.length - 1]?.time ?? '';
+      const inLog = new Set(entries.filter((e) => e.time >= last).map(dropKey));
+      const later = announcedWhileLoading.filter((e) => e.time >= last && !inLog.has(dropKey(e)));
+      set({ drops: [...entries, ...later].slice(-DROPS_KEPT).map((entry) => ({ id: ++dropId, entry })), dropsState: { state: 'loaded' } });
+    } catch (err) {
+      set({ dropsState: { state: 'failed', message: (err as Error).message ?? String(err) } });
+    } finally {
+      announcedWhileLoading = undefined;
+    }
+  },
+  appendDrops(entries) {
+    if (!entries.length) return;
+    announcedWhileLoading?.push(...entries);
+    const added = entries.slice(-DROPS_KEPT).map((entry) => ({ id: ++dropId, entry }));
+    const current = get().drops;
+    const keep = Math.max(0, DROPS_KEPT - added.length);
+    set({ drops: [...(current.length > keep ? current.slice(current.length - keep) : current), ...added] });
+  },
+});
+
+const countersSlice: Slice<CountersSlice> = (set) => ({
+  hitCounts: undefined,
+  async loadHitCounts() {
+    try {
+      set({ hitCounts: await call('firewall:hitCounts', {}) });
+    } catch {
+      // An older helper, or one that is restarting: the counts stay as they were.
+    }
+  },
 });
 
 let noticeId = 0;
 const uiSlice: Slice<UiSlice> = (set, get) => ({
   screen: 'overview',
+  activityTab: 'sockets',
+  setActivityTab(activityTab) {
+    set({ activityTab });
+  },
   notices: [],
   focus: undefined,
   deferredPrompts: [],
@@ -229,6 +302,7 @@ export const useStore = create<AppState>()((...a) => ({
   ...connectionSlice(...a),
   ...firewallSlice(...a),
   ...activitySlice(...a),
+  ...countersSlice(...a),
   ...uiSlice(...a),
 }));
 
@@ -275,6 +349,8 @@ export async function bootStore(): Promise<void> {
     get().applyListening({ added: batch.flatMap((b) => b.added), removed: batch.flatMap((b) => b.removed) });
   });
   subscribe('firewall:listening', listening);
+  const drops = perFrame<DropEntry[]>((batch) => get().appendDrops(batch.flat()));
+  subscribe('firewall:drops', drops);
   subscribe('firewall:prompt', (prompt) => set({ prompts: [...get().prompts.filter((p) => p.id !== prompt.id), prompt] }));
   subscribe('firewall:promptClosed', ({ id }) => set({ prompts: get().prompts.filter((p) => p.id !== id) }));
   subscribe('firewall:newNetwork', () => { void call('firewall:networks', {}).then((networks) => set({ networks }), () => undefined); });

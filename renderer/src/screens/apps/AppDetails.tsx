@@ -1,7 +1,13 @@
-// "Details" of an app rule: how the app is identified, its rule, and the ports it listens on now.
-import { useEffect, useState } from 'react';
+// "Details" of an app rule: how the app is identified, its rule, the ports it listens on now,
+// its brute-force limits (set, change or remove them here) and how many packets its rule matched.
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useStore } from '../../store';
+import { useHitCount, useHitCounts, useLimitedCount } from '../../store/live';
+import { LimitEditor } from '../rules/ProtectionEditors';
+import { defaultLimitDraft, limitDraft, validateLimit, type LimitDraft } from '../rules/durations';
+import { useProtectionWords } from '../rules/words';
+import type { Problem } from '../rules/problems';
 import { call } from '../../api/client';
 import type { AppRule } from '../../../../shared/policy/schema';
 import type { SocketEntry } from '../../../../shared/runtime/sockets';
@@ -41,13 +47,89 @@ function ListeningPorts({ rule }: { rule: AppRule }) {
   );
 }
 
+function Hits({ rule }: { rule: AppRule }) {
+  const { t, i18n } = useTranslation('apps');
+  useHitCounts();
+  const hits = useHitCount('app', rule.id);
+  const limited = useLimitedCount('app', rule.id);
+  if (hits === undefined) return <span className="muted" data-testid="app-details-hits">{t('details.hitsUnknown')}</span>;
+  return (
+    <span data-testid="app-details-hits" data-hits={hits}>
+      {t('details.hitsValue', { hits: hits.toLocaleString(i18n.language) })}
+      {rule.limit && limited !== undefined && limited > 0 && <small className="status warn" style={{ display: 'block', fontWeight: 'normal' }}>{t('details.hitsLimited', { blocked: limited.toLocaleString(i18n.language) })}</small>}
+    </span>
+  );
+}
+
+/** The app's limits, and a small form to set, change or remove them (applied at once, as one change). */
+function Limits({ rule }: { rule: AppRule }) {
+  const { t } = useTranslation(['apps', 'rules', 'common']);
+  const change = useStore((s) => s.change);
+  const words = useProtectionWords();
+  const ids = useId();
+  const [draft, setDraft] = useState<LimitDraft | undefined>(undefined);
+  const [attempted, setAttempted] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  if (rule.action === 'block') return <span className="muted">{t('details.limitsBlocked')}</span>;
+
+  const send = async (limit: AppRule['limit'] | null) => {
+    setBusy(true);
+    const ok = await change([{ op: 'setApp', identity: rule.identity, action: rule.action, profiles: rule.profiles, limit }]);
+    setBusy(false);
+    if (ok) {
+      setDraft(undefined);
+      setAttempted(false);
+    }
+  };
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    if (!draft || busy) return;
+    const checked = validateLimit(draft);
+    if (!checked.limit) {
+      setAttempted(true);
+      return;
+    }
+    void send(checked.limit);
+  };
+
+  if (!draft) {
+    return (
+      <span className="stack" style={{ gap: 6 }}>
+        <span data-testid="app-details-limits">{rule.limit ? words.limit(rule.limit) : t('details.limitsNone')}</span>
+        <span className="row">
+          <button type="button" className="btn" data-testid="app-limits-edit" onClick={() => setDraft(rule.limit ? limitDraft(rule.limit) : defaultLimitDraft())}>
+            {rule.limit ? t('details.limitsChange') : t('details.limitsSet')}
+          </button>
+          {rule.limit && <button type="button" className="btn" disabled={busy} data-testid="app-limits-remove" onClick={() => void send(null)}>{t('details.limitsRemove')}</button>}
+        </span>
+      </span>
+    );
+  }
+  const problems = attempted ? validateLimit(draft).problems : [];
+  const of = (field: 'limit' | 'limitBlock'): Problem[] | undefined => {
+    const list = problems.filter((p) => p.field === field).map((p) => p.problem);
+    return list.length ? list : undefined;
+  };
+  return (
+    <form className="subsection" noValidate onSubmit={save} data-testid="app-limits-form" aria-describedby={`${ids}-hint`}>
+      <small id={`${ids}-hint`} className="muted" style={{ marginTop: 0 }}>{t('details.limitsHint')}</small>
+      <LimitEditor idPrefix={ids} testPrefix="app-limit" value={draft} onChange={setDraft} problems={{ limit: of('limit'), limitBlock: of('limitBlock') }} />
+      <span className="row">
+        <button type="submit" className="btn primary" disabled={busy} data-testid="app-limits-save">{t('details.limitsSave')}</button>
+        <button type="button" className="btn" onClick={() => { setDraft(undefined); setAttempted(false); }}>{t('common:action.cancel')}</button>
+      </span>
+    </form>
+  );
+}
+
 export function AppDetails({ rule, onClose }: { rule: AppRule | undefined; onClose: () => void }) {
   const { t } = useTranslation(['apps', 'common']);
   const descriptions = useStore((s) => s.apps);
   const label = rule ? appLabel(rule.identity, descriptions, rule.name) : undefined;
   const profileList = (rule?.profiles ?? []).map((p) => t(`common:profile.${p}Short`)).join(', ');
   return (
-    <Dialog open={rule !== undefined} onClose={onClose} labelledBy="app-details-title" testId="app-details">
+    <Dialog open={rule !== undefined} onClose={onClose} labelledBy="app-details-title" testId="app-details" wide>
       {rule && label && (
         <>
           <div className="dialog-head">
@@ -68,6 +150,8 @@ export function AppDetails({ rule, onClose }: { rule: AppRule | undefined; onClo
               </dd>
               {label.description?.desktopFile && <><dt>{t('details.desktopFile')}</dt><dd className="mono">{label.description.desktopFile}</dd></>}
               <dt>{t('details.listening')}</dt><dd><ListeningPorts rule={rule} /></dd>
+              <dt>{t('details.limits')}</dt><dd><Limits rule={rule} /></dd>
+              <dt>{t('details.hits')}</dt><dd><Hits rule={rule} /></dd>
             </dl>
           </div>
           <div className="dialog-foot">

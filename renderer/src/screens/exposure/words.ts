@@ -12,6 +12,7 @@ export interface ReasonLike { kind: string; ruleId?: string | undefined }
 
 const REASON_KINDS = [
   'firewall-off', 'shields-up', 'blocked-app', 'block-rule', 'always-open', 'allow-rule', 'allowed-idle', 'allowed-app', 'default-allow', 'not-allowed',
+  'knock-required', 'knock-port',
 ] as const;
 type ReasonKind = (typeof REASON_KINDS)[number];
 
@@ -48,6 +49,8 @@ export function useExposureWords() {
       case 'allowed-idle': return t('exposure:reason.allowedIdle', { profile: profileName, rule });
       case 'allowed-app': return t('exposure:reason.allowedApp', { profile: profileName });
       case 'default-allow': return t('exposure:reason.defaultAllow', { profile: profileName });
+      case 'knock-required': return t('exposure:reason.knockRequired', { profile: profileName, rule });
+      case 'knock-port': return t('exposure:reason.knockPort', { profile: profileName, rule });
       case 'not-allowed': return isSilent(state)
         ? t('exposure:reason.notAllowedStealth', { profile: profileName })
         : t('exposure:reason.notAllowedRefused', { profile: profileName });

@@ -1,6 +1,8 @@
-// The port rule editor: a dialog for a new rule or for changing one (sent as "remove the old,
-// add the new" in one change, so the rule is never missing in between). The draft is checked
-// with the helper's own schema and each problem is shown next to its field.
+// The port rule editor: a dialog for a new rule (empty, or from a preset) or for changing one
+// (sent as "remove the old, add the new" with the same id in one change, so the rule is never
+// missing in between and keeps its id and hit count). The draft is checked with the helper's own
+// schema and each problem is shown next to its field. Inbound rules may have "always open", port
+// knocking and brute-force limits; for outbound rules the port and networks are the remote ones.
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useStore } from '../../store';
@@ -8,31 +10,33 @@ import type { PortRule, ProfileName, RuleAction, RuleProtocol } from '../../../.
 import { PROFILE_NAMES } from '../../../../shared/policy/schema';
 import type { PolicyEditInput } from '../../../../shared/policy/edits';
 import { Dialog } from '../../components/Dialog';
-import { EXPIRY_CHOICES, draftFromRule, emptyDraft, toLocalInput, validateDraft, type Draft, type ExpiryChoice, type Field, type Problem } from './draft';
+import { EXPIRY_CHOICES, draftFromRule, emptyDraft, toLocalInput, validateDraft, type Direction, type Draft, type ExpiryChoice, type Field } from './draft';
+import { ProblemList } from './ProblemList';
+import { KnockEditor, LimitEditor } from './ProtectionEditors';
 
+const DIRECTIONS: readonly Direction[] = ['in', 'out'];
 const ACTIONS: readonly RuleAction[] = ['allow', 'block'];
 const PROTOCOLS: readonly RuleProtocol[] = ['tcp', 'udp', 'both'];
 
-function ProblemList({ id, problems, testId }: { id: string; problems: Problem[] | undefined; testId: string }) {
-  const { t } = useTranslation('rules');
-  if (!problems?.length) return null;
-  return (
-    <span id={id} className="error" data-testid={testId}>
-      {problems.map((p, i) => (
-        <span key={i} style={{ display: 'block' }}>
-          {t(`problem.${p.code}`, { line: p.line ?? 0, value: p.value ?? '', suggestion: p.suggestion ?? '', detail: p.detail })}
-        </span>
-      ))}
-    </span>
-  );
+/** The first control that needs correcting: an invalid field, or the invalid control inside an invalid group. */
+function firstInvalidControl(form: HTMLFormElement | null): HTMLElement | undefined {
+  for (const el of form?.querySelectorAll<HTMLElement>('[aria-invalid="true"]') ?? []) {
+    if (el.matches('input, select, textarea')) return el;
+    // A group (the networks, the knocks) is not focusable itself: its invalid box is, else its first.
+    const inside = el.querySelector<HTMLElement>('input[aria-invalid="true"], select[aria-invalid="true"]') ?? el.querySelector<HTMLElement>('input, select, textarea');
+    if (inside) return inside;
+  }
+  return undefined;
 }
 
-function RuleForm({ rule, onClose, onRemove }: { rule: PortRule | undefined; onClose: () => void; onRemove: (() => void) | undefined }) {
+function RuleForm({ rule, initial, title, onClose, onRemove }: {
+  rule: PortRule | undefined; initial: Draft | undefined; title: string | undefined; onClose: () => void; onRemove: (() => void) | undefined;
+}) {
   const { t, i18n } = useTranslation(['rules', 'common']);
   const change = useStore((s) => s.change);
   const ids = useId();
   const form = useRef<HTMLFormElement>(null);
-  const [draft, setDraft] = useState<Draft>(() => (rule ? draftFromRule(rule) : emptyDraft()));
+  const [draft, setDraft] = useState<Draft>(() => (rule ? draftFromRule(rule) : initial ?? emptyDraft()));
   const [attempts, setAttempts] = useState(0);
   const [busy, setBusy] = useState(false);
 
@@ -45,9 +49,7 @@ function RuleForm({ rule, onClose, onRemove }: { rule: PortRule | undefined; onC
   // After a refused save, take the keyboard to the first field that needs correcting.
   useEffect(() => {
     if (attempts === 0) return;
-    const invalid = form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
-    // A group (the networks) is not focusable itself: its first box is.
-    (invalid?.matches('input, select, textarea') ? invalid : invalid?.querySelector<HTMLElement>('input, select, textarea'))?.focus();
+    firstInvalidControl(form.current)?.focus();
   }, [attempts]);
 
   const submit = async (e: FormEvent) => {
@@ -76,7 +78,7 @@ function RuleForm({ rule, onClose, onRemove }: { rule: PortRule | undefined; onC
   const hint = (field: Field, text: string) => <small id={`${ids}-${field}-hint`} className="muted">{text}</small>;
   const errors = (field: Field) => <ProblemList id={`${ids}-${field}-error`} problems={shown(field)} testId={`rule-${field}-error`} />;
   const fieldset = (legend: string, field: Field, children: ReactNode) => (
-    <fieldset className="field" style={{ border: 0, margin: 0, padding: 0, minWidth: 0 }} {...described(field, false)}>
+    <fieldset className="field" {...described(field, false)}>
       <legend>{legend}</legend>
       {children}
       {errors(field)}
@@ -84,12 +86,22 @@ function RuleForm({ rule, onClose, onRemove }: { rule: PortRule | undefined; onC
   );
   const expiryTime = rule?.expires ? new Date(rule.expires).toLocaleString(i18n.language, { dateStyle: 'medium', timeStyle: 'short' }) : undefined;
   const keepsExpiry = rule?.expires !== undefined && draft.expiry === 'at' && draft.expiresAt === toLocalInput(new Date(rule.expires));
+  const inbound = draft.direction === 'in';
 
   return (
-    <form ref={form} noValidate onSubmit={(e) => void submit(e)} data-testid="rule-editor">
-      <div className="dialog-head"><h2 id="rule-editor-title">{rule ? t('editor.editTitle') : t('editor.newTitle')}</h2></div>
+    <form ref={form} noValidate onSubmit={(e) => void submit(e)} data-testid="rule-editor" data-direction={draft.direction}>
+      <div className="dialog-head"><h2 id="rule-editor-title">{title ?? (rule ? t('editor.editTitle') : t('editor.newTitle'))}</h2></div>
       <div className="dialog-body stack">
         {attempts > 0 && Object.keys(problems).length > 0 && <p className="status bad" role="alert">{t('editor.fixProblems')}</p>}
+        <div className="field">
+          <label htmlFor={`${ids}-direction`}>{t('editor.direction')}</label>
+          <select id={`${ids}-direction`} value={draft.direction} data-testid="rule-direction" {...described('direction', !inbound)}
+            onChange={(e) => set('direction', e.currentTarget.value as Direction)}>
+            {DIRECTIONS.map((d) => <option key={d} value={d}>{t(`editor.directionOption.${d}`)}</option>)}
+          </select>
+          {!inbound && hint('direction', t('editor.outboundNote'))}
+          {errors('direction')}
+        </div>
         <div className="row" style={{ alignItems: 'flex-start', flexWrap: 'wrap' }}>
           <div className="field">
             <label htmlFor={`${ids}-action`}>{t('editor.action')}</label>
@@ -105,14 +117,14 @@ function RuleForm({ rule, onClose, onRemove }: { rule: PortRule | undefined; onC
             </select>
           </div>
           <div className="field" style={{ flex: 1, minWidth: 160 }}>
-            <label htmlFor={`${ids}-port`}>{t('editor.port')}</label>
-            <input id={`${ids}-port`} type="text" inputMode="numeric" autoComplete="off" value={draft.port} placeholder="8080" data-testid="rule-port"
+            <label htmlFor={`${ids}-port`} data-testid="rule-port-label">{inbound ? t('editor.port') : t('editor.portOut')}</label>
+            <input id={`${ids}-port`} type="text" inputMode="numeric" autoComplete="off" value={draft.port} placeholder={inbound ? '8080' : '443'} data-testid="rule-port"
               {...described('port', true)} onChange={(e) => set('port', e.currentTarget.value)} />
-            {hint('port', t('editor.portHint'))}
+            {hint('port', inbound ? t('editor.portHint') : t('editor.portOutHint'))}
             {errors('port')}
           </div>
         </div>
-        {draft.action === 'block' && <p className="muted" style={{ margin: 0 }}>{hint('action', t('editor.actionHint'))}</p>}
+        {draft.action === 'block' && <p className="muted" style={{ margin: 0 }}>{hint('action', inbound ? t('editor.actionHint') : t('editor.actionHintOut'))}</p>}
         {fieldset(t('editor.profiles'), 'profiles', (
           <span className="row">
             {PROFILE_NAMES.map((p: ProfileName) => (
@@ -125,21 +137,50 @@ function RuleForm({ rule, onClose, onRemove }: { rule: PortRule | undefined; onC
           </span>
         ))}
         <div className="field">
-          <label htmlFor={`${ids}-remote`}>{t('editor.remote')}</label>
+          <label htmlFor={`${ids}-remote`} data-testid="rule-remote-label">{inbound ? t('editor.remote') : t('editor.remoteOut')}</label>
           <textarea id={`${ids}-remote`} rows={3} className="mono" spellCheck={false} value={draft.remote} placeholder="192.168.1.0/24" data-testid="rule-remote"
             {...described('remote', true)} onChange={(e) => set('remote', e.currentTarget.value)} />
-          {hint('remote', t('editor.remoteHint'))}
+          {hint('remote', inbound ? t('editor.remoteHint') : t('editor.remoteOutHint'))}
           {errors('remote')}
         </div>
-        <div className="field">
-          <label className="row">
-            <input type="checkbox" checked={draft.alwaysOpen} data-testid="rule-always-open" {...described('alwaysOpen', true)}
-              onChange={(e) => { const on = e.currentTarget.checked; set('alwaysOpen', on); }} />
-            <span>{t('editor.alwaysOpen')}</span>
-          </label>
-          {hint('alwaysOpen', t('editor.alwaysOpenHint'))}
-          {errors('alwaysOpen')}
-        </div>
+        {inbound && (
+          <>
+            <div className="field">
+              <label className="row">
+                <input type="checkbox" checked={draft.alwaysOpen} data-testid="rule-always-open" {...described('alwaysOpen', true)}
+                  onChange={(e) => { const on = e.currentTarget.checked; set('alwaysOpen', on); }} />
+                <span>{t('editor.alwaysOpen')}</span>
+              </label>
+              {hint('alwaysOpen', t('editor.alwaysOpenHint'))}
+              {errors('alwaysOpen')}
+            </div>
+            <section className="subsection" aria-labelledby={`${ids}-knock-title`} data-testid="rule-knocking">
+              <label className="row" id={`${ids}-knock-title`}>
+                <input type="checkbox" checked={draft.knocking} data-testid="rule-knock-enabled" aria-describedby={`${ids}-knock-hint`}
+                  onChange={(e) => { const on = e.currentTarget.checked; set('knocking', on); }} />
+                <span>{t('editor.knock.enable')}</span>
+              </label>
+              <small id={`${ids}-knock-hint`} className="muted">{t('editor.knock.hint')}</small>
+              {draft.knocking && (
+                <KnockEditor idPrefix={ids} knocks={draft.knocks} window={draft.knockWindow} open={draft.knockOpen}
+                  onChange={(patch) => setDraft((d) => ({ ...d, ...patch }))}
+                  problems={{ knock: shown('knock'), knockWindow: shown('knockWindow'), knockOpen: shown('knockOpen') }} />
+              )}
+            </section>
+            <section className="subsection" aria-labelledby={`${ids}-limit-title`} data-testid="rule-limits">
+              <label className="row" id={`${ids}-limit-title`}>
+                <input type="checkbox" checked={draft.limiting} data-testid="rule-limit-enabled" aria-describedby={`${ids}-limit-hint`}
+                  onChange={(e) => { const on = e.currentTarget.checked; set('limiting', on); }} />
+                <span>{t('editor.limit.enable')}</span>
+              </label>
+              <small id={`${ids}-limit-hint`} className="muted">{t('editor.limit.hint')}</small>
+              {draft.limiting && (
+                <LimitEditor idPrefix={ids} testPrefix="rule-limit" value={draft.limit} onChange={(limit) => set('limit', limit)}
+                  problems={{ limit: shown('limit'), limitBlock: shown('limitBlock') }} />
+              )}
+            </section>
+          </>
+        )}
         <div className="field">
           <label htmlFor={`${ids}-expiry`}>{t('editor.expires')}</label>
           <span className="row" style={{ flexWrap: 'wrap' }}>
@@ -181,11 +222,16 @@ function RuleForm({ rule, onClose, onRemove }: { rule: PortRule | undefined; onC
   );
 }
 
-/** The editor: `rule` to change one, undefined for a new rule. */
-export function RuleEditor({ open, rule, onClose, onRemove }: { open: boolean; rule: PortRule | undefined; onClose: () => void; onRemove?: () => void }) {
+/** The editor: `rule` to change one; undefined for a new rule, starting from `initial` (a preset) or empty. */
+export function RuleEditor({ open, rule, initial, title, formKey, onClose, onRemove }: {
+  open: boolean; rule: PortRule | undefined; initial?: Draft | undefined; title?: string | undefined;
+  /** A new value starts the form afresh (a new rule after a preset, say). */
+  formKey?: string;
+  onClose: () => void; onRemove?: () => void;
+}) {
   return (
-    <Dialog open={open} onClose={onClose} labelledBy="rule-editor-title" testId="rule-editor-dialog">
-      <RuleForm key={rule?.id ?? 'new'} rule={rule} onClose={onClose} onRemove={onRemove} />
+    <Dialog open={open} onClose={onClose} labelledBy="rule-editor-title" testId="rule-editor-dialog" wide>
+      <RuleForm key={rule?.id ?? formKey ?? 'new'} rule={rule} initial={initial} title={title} onClose={onClose} onRemove={onRemove} />
     </Dialog>
   );
 }

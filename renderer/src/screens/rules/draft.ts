@@ -1,10 +1,17 @@
 // A port rule as the editor holds it (text fields, as typed) and its validation against the same
 // schema the helper uses (NewPortRuleSchema): every issue is tied to the field it belongs to, as a
-// code the editor translates, with the schema's own words kept as detail.
+// code the editor translates, with the schema's own words kept as detail. Knocking and limits
+// are kept in the draft while hidden (an outbound rule has neither), so switching back restores
+// them, but only an inbound rule sends them.
 import { NewPortRuleSchema } from '../../../../shared/policy/edits';
 import type { PolicyEditInput } from '../../../../shared/policy/edits';
-import type { PortRule, ProfileName, RuleAction, RuleProtocol } from '../../../../shared/policy/schema';
+import type { Knocking, PortRule, RateLimit, ProfileName, RuleAction, RuleProtocol } from '../../../../shared/policy/schema';
 import { PROFILE_NAMES } from '../../../../shared/policy/schema';
+import { PRESETS, type PresetName } from '../../../../shared/policy/presets';
+import { BOUNDS, checkDuration, defaultLimitDraft, durationDraft, durationProblem, limitDraft, parseWhole, validateLimit, type DurationDraft, type LimitDraft } from './durations';
+import type { Problem } from './problems';
+
+export type { Problem, ProblemCode } from './problems';
 
 export type NewPortRule = Extract<PolicyEditInput, { op: 'addPortRule' }>['rule'];
 
@@ -12,7 +19,12 @@ export type ExpiryChoice = 'never' | 'hour' | 'day' | 'week' | 'at';
 export const EXPIRY_CHOICES: readonly ExpiryChoice[] = ['never', 'hour', 'day', 'week', 'at'];
 const EXPIRY_MS: Record<Exclude<ExpiryChoice, 'never' | 'at'>, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 };
 
+export type Direction = 'in' | 'out';
+export type KnockProtocol = 'tcp' | 'udp';
+export interface KnockDraft { key: number; protocol: KnockProtocol; port: string }
+
 export interface Draft {
+  direction: Direction;
   action: RuleAction;
   protocol: RuleProtocol;
   /** "8080" or "8000-8100". */
@@ -26,31 +38,50 @@ export interface Draft {
   expiresAt: string;
   comment: string;
   enabled: boolean;
+  /** Port knocking is on (inbound only). */
+  knocking: boolean;
+  knocks: KnockDraft[];
+  /** Time allowed between one knock and the next. */
+  knockWindow: DurationDraft;
+  /** How long the port stays open for a source that knocked right. */
+  knockOpen: DurationDraft;
+  /** Brute-force limits are on (inbound only). */
+  limiting: boolean;
+  limit: LimitDraft;
 }
 
-export type Field = 'port' | 'protocol' | 'action' | 'profiles' | 'remote' | 'alwaysOpen' | 'expires' | 'comment' | 'form';
-
-export type ProblemCode =
-  | 'portMissing' | 'portFormat' | 'portRange' | 'portOrder' | 'profiles' | 'remoteHostBits' | 'remoteInvalid' | 'remoteTooMany' | 'alwaysOpen'
-  | 'expiresMissing' | 'expiresFormat' | 'expiresPast' | 'comment' | 'other';
-
-export interface Problem {
-  code: ProblemCode;
-  /** For remote networks: the line (1-based) the problem is on, and what it says. */
-  line?: number;
-  value?: string;
-  /** The schema's message, or the text at fault. */
-  detail: string;
-  /** For a network with host bits set: the network that was probably meant. */
-  suggestion?: string;
-}
+export type Field =
+  | 'direction' | 'port' | 'protocol' | 'action' | 'profiles' | 'remote' | 'alwaysOpen' | 'expires' | 'comment'
+  | 'knock' | 'knockWindow' | 'knockOpen' | 'limit' | 'limitBlock' | 'form';
 
 export type Problems = Partial<Record<Field, Problem[]>>;
 
+let knockKey = 0;
+export const newKnock = (protocol: KnockProtocol = 'tcp', port = ''): KnockDraft => ({ key: ++knockKey, protocol, port });
+
+/** Knocking as it starts when switched on: one knock to fill in; 10 seconds between knocks, open for 30. */
+const knockDefaults = () => ({ knocks: [newKnock()], knockWindow: { amount: '10', unit: 's' as const }, knockOpen: { amount: '30', unit: 's' as const } });
+
 export const emptyDraft = (): Draft => ({
-  action: 'allow', protocol: 'tcp', port: '', profiles: { private: true, public: false }, remote: '',
+  direction: 'in', action: 'allow', protocol: 'tcp', port: '', profiles: { private: true, public: false }, remote: '',
   alwaysOpen: false, expiry: 'never', expiresAt: '', comment: '', enabled: true,
+  knocking: false, ...knockDefaults(), limiting: false, limit: defaultLimitDraft(),
 });
+
+/** A preset ("SSH with brute-force protection") as a new rule to review, on the networks given. */
+export function presetDraft(name: PresetName, profiles: ProfileName[]): Draft {
+  const rule = PRESETS[name].rule(profiles);
+  return {
+    ...emptyDraft(),
+    direction: rule.direction ?? 'in',
+    action: rule.action,
+    protocol: rule.protocol,
+    port: rule.ports.from === rule.ports.to ? String(rule.ports.from) : `${rule.ports.from}-${rule.ports.to}`,
+    profiles: { private: rule.profiles.includes('private'), public: rule.profiles.includes('public') },
+    comment: rule.comment ?? '',
+    ...(rule.limit ? { limiting: true, limit: limitDraft(rule.limit) } : {}),
+  };
+}
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -63,8 +94,13 @@ export function formatPorts(ports: PortRule['ports']): string {
   return ports.from === ports.to ? String(ports.from) : `${ports.from}–${ports.to}`;
 }
 
+function knockDraft(knock: Knocking) {
+  return { knocks: knock.sequence.map((k) => newKnock(k.protocol, String(k.port))), knockWindow: durationDraft(knock.windowSeconds), knockOpen: durationDraft(knock.openSeconds) };
+}
+
 export function draftFromRule(rule: PortRule): Draft {
   return {
+    direction: rule.direction,
     action: rule.action,
     protocol: rule.protocol,
     port: rule.ports.from === rule.ports.to ? String(rule.ports.from) : `${rule.ports.from}-${rule.ports.to}`,
@@ -75,7 +111,30 @@ export function draftFromRule(rule: PortRule): Draft {
     expiresAt: rule.expires ? toLocalInput(new Date(rule.expires)) : '',
     comment: rule.comment ?? '',
     enabled: rule.enabled,
+    knocking: rule.knock !== undefined,
+    ...(rule.knock ? knockDraft(rule.knock) : knockDefaults()),
+    limiting: rule.limit !== undefined,
+    limit: rule.limit ? limitDraft(rule.limit) : defaultLimitDraft(),
   };
+}
+
+/** The knocking a draft asks for, or its problems. */
+function validateKnocking(draft: Draft, add: (field: Field, problem: Problem) => void): Knocking | undefined {
+  let ok = true;
+  const fail = (field: Field, problem: Problem) => { ok = false; add(field, problem); };
+  if (!draft.knocks.length) fail('knock', { code: 'knockNone', detail: '' });
+  if (draft.knocks.length > BOUNDS.knocks) fail('knock', { code: 'knockTooMany', detail: '', max: BOUNDS.knocks });
+  const sequence = draft.knocks.map((k, i) => {
+    const port = parseWhole(k.port);
+    if (port === undefined || port < 1 || port > 65535) fail('knock', { code: 'knockPort', detail: k.port, line: i + 1, value: k.port.trim() });
+    return { protocol: k.protocol, port: port ?? 1 };
+  });
+  const window = checkDuration(draft.knockWindow, BOUNDS.knockWindow);
+  if ('problem' in window) fail('knockWindow', durationProblem(window.problem));
+  const open = checkDuration(draft.knockOpen, BOUNDS.knockOpen);
+  if ('problem' in open) fail('knockOpen', durationProblem(open.problem));
+  if (!ok || !('seconds' in window) || !('seconds' in open)) return undefined;
+  return { sequence, windowSeconds: window.seconds, openSeconds: open.seconds };
 }
 
 /** "80", "8000-8100" (also with "–" or ":"); undefined when it is not that shape. */
@@ -113,19 +172,32 @@ export function validateDraft(draft: Draft, now: Date, id?: string): { rule?: Ne
     expires = new Date(now.getTime() + EXPIRY_MS[draft.expiry]).toISOString();
   }
 
+  // Knocking, limits and "always open" are ways of letting connections in: an outbound rule has none.
+  const inbound = draft.direction === 'in';
+  const knock = inbound && draft.knocking ? validateKnocking(draft, add) : undefined;
+  let limit: RateLimit | undefined;
+  if (inbound && draft.limiting) {
+    const checked = validateLimit(draft.limit);
+    for (const { field, problem } of checked.problems) add(field, problem);
+    limit = checked.limit;
+  }
+
   const comment = draft.comment.trim();
   const candidate = {
     ...(id !== undefined ? { id } : {}),
     enabled: draft.enabled,
+    direction: draft.direction,
     action: draft.action,
     protocol: draft.protocol,
     // An unreadable port is reported above; the schema still checks everything else.
     ports: ports ?? { from: 1, to: 1 },
     profiles: PROFILE_NAMES.filter((p) => draft.profiles[p]),
     remote: remoteLines.map((l) => l.text),
-    alwaysOpen: draft.alwaysOpen,
+    alwaysOpen: inbound && draft.alwaysOpen,
     ...(expires !== undefined ? { expires } : {}),
     ...(comment ? { comment } : {}),
+    ...(knock ? { knock } : {}),
+    ...(limit ? { limit } : {}),
   };
   const parsed = NewPortRuleSchema.safeParse(candidate);
   if (!parsed.success) {
@@ -154,6 +226,13 @@ export function validateDraft(draft: Draft, now: Date, id?: string): { rule?: Ne
           break;
         case 'comment':
           add('comment', { code: 'comment', detail: issue.message });
+          break;
+        // The checks across fields (shared/policy/schema.ts portRuleProblems): knocking and limits need an inbound allow rule.
+        case 'knock':
+          add('knock', issue.path.length === 1 ? { code: 'knockNotAllowed', detail: issue.message } : { code: 'other', detail: `${issue.path.join('.')}: ${issue.message}` });
+          break;
+        case 'limit':
+          add('limit', issue.path.length === 1 ? { code: 'limitNotAllowed', detail: issue.message } : { code: 'other', detail: `${issue.path.join('.')}: ${issue.message}` });
           break;
         default:
           add('form', { code: 'other', detail: `${issue.path.join('.')}: ${issue.message}`.replace(/^: /, '') });
