@@ -60,7 +60,11 @@ describe('the desktop app against the lab', () => {
     await page.getByTestId('profile-private-networks').getByText('Network via 10.77.0.2 on h0').waitFor();
     // h1 joins a second network, which stays Public.
     await lab.stack.lab.exec('host', ['ip', 'route', 'add', 'default', 'via', '10.77.1.2', 'dev', 'h1', 'metric', '200']);
+    // Wait for h1's own question: the h0 dialog may still be leaving, and a click on its button
+    // would answer the wrong network and leave h1's question open over what comes next.
+    await page.getByTestId('network-question').getByText('Is Network via 10.77.1.2 a private network?').waitFor();
     await page.getByTestId('network-public').click();
+    await page.getByTestId('network-question').waitFor({ state: 'hidden' });
     await page.getByTestId('profile-public-networks').getByText('Network via 10.77.1.2 on h1').waitFor();
   });
 
