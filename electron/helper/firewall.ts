@@ -13,7 +13,8 @@ import { PolicyValidationError, parsePolicy } from '../../shared/policy/validate
 import { applyEdits, EditError, type PolicyEdit } from '../../shared/policy/edits';
 import { appDisplayName, appKey, networkKey } from '../../shared/policy/identity';
 import { isPortRuleActive } from '../../shared/policy/rules';
-import { compileAppPortsUpdate, compileInterfaceUpdate, compileRuleset, CompileError } from '../../shared/compiler/ruleset';
+import { compileAppPortsUpdate, compileInterfaceUpdate, compilePortMapsUpdate, compileRuleset, portMapsOf, CompileError } from '../../shared/compiler/ruleset';
+import type { PortMapContents } from '../../shared/compiler/port-maps';
 import type { NftDocument } from '../../shared/nft/json';
 import type { RuntimeState } from '../../shared/runtime/state';
 import { appOpenings, isLoopbackOnly, isListeningEntry, type SocketEntry } from '../../shared/runtime/sockets';
@@ -31,6 +32,8 @@ import { NftError } from './nft';
 export interface KernelPort {
   check(doc: NftDocument): Promise<void>;
   apply(doc: NftDocument): Promise<void>;
+  /** Element changes only: one nft run, the transaction is its own check. */
+  applyElements(doc: NftDocument): Promise<void>;
   readTable(): Promise<unknown>;
   readTableText(): Promise<string | null>;
 }
@@ -93,8 +96,17 @@ const failed = (message: string) => new ServiceError(DBUS_ERRORS.failed, message
  * expiry times themselves are part of the shape.
  */
 function shapeOf(doc: NftDocument, policy: Policy): string {
-  const rules = JSON.stringify(doc, (key, value: unknown) => (key === 'elem' ? undefined : key === 'counter' ? null : value));
-  return `${rules}\n${JSON.stringify(policy.portRules.map((r) => r.expires ?? null))}`;
+  // Counter objects come and go with the plain allow rules in the port maps: elements, not shape.
+  const withoutCounterObjects = { nftables: doc.nftables.filter((cmd) => !('add' in cmd && 'counter' in cmd.add)) };
+  const rules = JSON.stringify(withoutCounterObjects, (key, value: unknown) => (key === 'elem' ? undefined : key === 'counter' ? null : value));
+  // Expiry times live in the until_* sets' timeouts, which the shape above does not see.
+  return `${rules}\n${JSON.stringify(policy.portRules.flatMap((r) => (r.expires ? [[r.id, r.expires]] : [])))}`;
+}
+
+/** Compared by their element keys and counter names: cheap even with thousands of rules. */
+function samePortMaps(a: PortMapContents, b: PortMapContents): boolean {
+  const keys = (c: PortMapContents) => `${c.counters.join('\n')}\n${c.maps.map((m) => `${m.name}:${m.keys.join(',')}`).join('\n')}`;
+  return keys(a) === keys(b);
 }
 
 export class Firewall {
@@ -104,7 +116,7 @@ export class Firewall {
   private revision = 0;
   private listening: SocketEntry[] = [];
   private active: ActiveNetwork[] = [];
-  private applied: { shape: string; runtime: RuntimeState } | undefined;
+  private applied: { shape: string; runtime: RuntimeState; portMaps: PortMapContents } | undefined;
   private readonly prompts = new Map<string, Prompt>();
   private pending: PendingChange | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -157,7 +169,10 @@ export class Firewall {
     await this.serialize(async () => {
       const kept = this.problem !== undefined && (await this.deps.kernel.readTable()) !== null;
       // A broken policy file never reaches the kernel: with a table in place it stays as it is.
-      if (kept) this.applied = { shape: shapeOf(compileRuleset(this.policy, this.runtime()), this.policy), runtime: this.runtime() };
+      if (kept) {
+        const runtime = this.runtime();
+        this.applied = { shape: shapeOf(compileRuleset(this.policy, runtime), this.policy), runtime, portMaps: portMapsOf(this.policy, runtime.now) };
+      }
       else await this.applyFull(this.policy);
       await this.recordSeenNetworks([]);
       await this.dropExpiredRules();
@@ -207,7 +222,7 @@ export class Firewall {
     const carried = carriedState((await this.deps.kernel.readTable()) as TableListing | null);
     const doc = compileRuleset(policy, { ...runtime, ...carried });
     await this.deps.kernel.apply(doc);
-    this.applied = { shape: shapeOf(doc, policy), runtime };
+    this.applied = { shape: shapeOf(doc, policy), runtime, portMaps: portMapsOf(policy, runtime.now) };
   }
 
   /** Brings interface maps and app sets in line with the current state; elements only. */
@@ -216,13 +231,25 @@ export class Firewall {
     const runtime = this.runtime();
     const before = this.applied.runtime;
     if (JSON.stringify(runtime.interfaces) !== JSON.stringify(before.interfaces)) {
-      await this.deps.kernel.apply(compileInterfaceUpdate(runtime));
+      await this.deps.kernel.applyElements(compileInterfaceUpdate(runtime));
       this.applied.runtime = { ...this.applied.runtime, interfaces: runtime.interfaces };
       this.emitStatus();
     }
     if (JSON.stringify(runtime.appPorts) !== JSON.stringify(before.appPorts)) {
-      await this.deps.kernel.apply(compileAppPortsUpdate(runtime.appPorts, this.policy));
+      await this.deps.kernel.applyElements(compileAppPortsUpdate(runtime.appPorts, this.policy));
       this.applied.runtime = { ...this.applied.runtime, appPorts: runtime.appPorts };
+    }
+    const portMaps = portMapsOf(this.policy, runtime.now);
+    if (!samePortMaps(portMaps, this.applied.portMaps)) {
+      try {
+        await this.deps.kernel.applyElements(compilePortMapsUpdate(this.applied.portMaps, portMaps));
+        this.applied.portMaps = portMaps;
+      } catch (err) {
+        // The maps in the kernel were not what the helper thought (a table kept from before a
+        // start with a broken policy file, say): replace the whole table instead.
+        this.report('port map update', err);
+        await this.applyFull(this.policy);
+      }
     }
   }
 

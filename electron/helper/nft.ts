@@ -82,6 +82,19 @@ export class NftAdapter {
     });
   }
 
+  /**
+   * Commits an element-only transaction without the separate check: adding or removing set
+   * and map elements cannot leave a half-applied table (nft sends one batch, the kernel takes
+   * all of it or none), and the check would double the time of every profile switch, app
+   * opening and plain rule change.
+   */
+  async applyElements(doc: NftDocument): Promise<void> {
+    await this.withDocumentFile(doc, async (path) => {
+      const applied = await this.run(['-j', '-f', path]);
+      if (applied.code !== 0) throw new NftError('apply', applied.stderr, applied.code);
+    });
+  }
+
   /** Palisade's table as the kernel holds it, or null when there is none. */
   async readTable(): Promise<NftListing | null> {
     const res = await this.run(['-j', 'list', 'table', TABLE_FAMILY, TABLE_NAME]);

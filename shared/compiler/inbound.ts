@@ -2,7 +2,7 @@
 //   firewall off → accept │ sources caught scanning → drop │ shields up → drop │ ping
 //   │ knocks (each advances its source, all dropped) │ blocked apps │ block rules
 //   │ brute-force limits, then allow rules (socket lookup unless "always open"; knocked sources
-//   only when knocking is on) │ rate-limited apps │ allowed apps │ default → deny_<p>
+//   only when knocking is on) │ the plain allow rules' maps │ rate-limited apps │ allowed apps │ default → deny_<p>
 // deny_<p> logs and goes to final_<p>; final_<p> feeds scan detection and gives the verdict:
 // drop in stealth, otherwise TCP reset / port unreachable / protocol unreachable.
 import type { AppRule, ProfileName, ProfileSettings, RateLimit } from '../policy/schema';
@@ -10,11 +10,14 @@ import type { IpFamily } from '../net/address';
 import { accept, anonymousSet, counter, drop, goTo, match, meta, payload, rejectWith, type NftCommand, type NftStatement } from '../nft/json';
 import { appPortSets, profileChains, ruleComment } from './layout';
 import { FAMILIES, chainCmd, entrySelectors, l4protoIs, listenerPresent, logDrop, protoPortIn, rule, type RuleEntry } from './matches';
+import { portMapRules, type ProfilePortRules } from './port-maps';
 import { addSource, familyIs, knockDrops, knockSets, knockStatements, limitSets, newConnection, overRate, scanCatch, scanSets, sourceIn, type LimitOwner } from './dynamic';
 
 export interface InboundRules {
   /** Port rules in force for the profile. */
   rules: RuleEntry[];
+  /** The same, sorted into map elements and rules of their own (port-maps.ts). */
+  split: ProfilePortRules;
   /** Allowed apps with limits on this profile. */
   limitedApps: AppRule[];
 }
@@ -74,7 +77,7 @@ export function profileInputChain(p: ProfileName, s: ProfileSettings, inbound: I
     }
   }
 
-  for (const entry of allows) {
+  for (const entry of inbound.split.linear.filter(({ rule: r }) => r.action === 'allow' && r.direction === 'in')) {
     const r = entry.rule;
     const perFamily = r.knock !== undefined;
     for (const sel of entrySelectors(entry, { perFamily })) {
@@ -84,6 +87,7 @@ export function profileInputChain(p: ProfileName, s: ProfileSettings, inbound: I
       cmds.push(rule(c, [...sel.match, ...knocked, ...gate, counter(), accept()], ruleComment('port', r.id)));
     }
   }
+  cmds.push(...portMapRules(p, c, listenerPresent()));
 
   for (const app of inbound.limitedApps) {
     if (!app.limit) continue;

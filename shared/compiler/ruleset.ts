@@ -29,6 +29,7 @@ import { secondsLeft, untilSetCommand, untilSetName } from './expiry';
 import { appLimitSet, profileDenyChain, profileFinalChain, profileInputChain, type InboundRules } from './inbound';
 import { profileOutputChain } from './outbound';
 import { profilePreroutingChain } from './spoofing';
+import { portMapCommands, portMapContents, portMapUpdate, profilePortRules, type PortMapContents, type ProfilePortRules } from './port-maps';
 
 /** ICMPv6 that IPv6 cannot work without (RFC 4890); ND and MLD are untracked by conntrack. */
 export const ESSENTIAL_ICMPV6_IN = [
@@ -184,10 +185,12 @@ export function compileRuleset(policy: Policy, runtime: RuntimeState): NftDocume
     timed.set(r, left);
     return { rule: r, until: untilSetName(r.id) };
   };
+  const splits = {} as Record<ProfileName, ProfilePortRules>;
   const perProfile = PROFILE_NAMES.flatMap((p) => {
     const s = policy.profiles[p];
     const rules = activePortRules(policy, p, runtime.now).map(entryOf);
-    const inbound: InboundRules = { rules, limitedApps: limitedApps(policy, p) };
+    splits[p] = profilePortRules(s, rules);
+    const inbound: InboundRules = { rules, split: splits[p], limitedApps: limitedApps(policy, p) };
     return [
       ...profilePreroutingChain(p, s),
       ...profileInputChain(p, s, inbound),
@@ -201,6 +204,7 @@ export function compileRuleset(policy: Policy, runtime: RuntimeState): NftDocume
   const isChain = (cmd: NftCommand) => 'add' in cmd && 'chain' in cmd.add;
   cmds.push(...perProfile.filter(isChain));
   cmds.push(...interfaceMaps(runtime));
+  cmds.push(...portMapCommands(portMapContents(splits)));
   for (const p of PROFILE_NAMES) cmds.push(...appSets(policy, p, runtime.appPorts[p]));
   cmds.push(...sourceSetCommands(sourceSets(policy, runtime.now), runtime.remembered));
   for (const [r, seconds] of timed) cmds.push(untilSetCommand(r, seconds));
@@ -218,10 +222,18 @@ function carryCounters(cmds: NftCommand[], counters: RuntimeState['counters']): 
   if (!counters) return cmds;
   const left = new Map(Object.entries(counters));
   return cmds.map((cmd) => {
+    if ('add' in cmd && 'counter' in cmd.add) {
+      // A mapped rule's own counter object: named like the rule comment it stands for.
+      const carried = left.get(cmd.add.counter.name);
+      if (!carried) return cmd;
+      left.delete(cmd.add.counter.name);
+      return { add: { counter: { ...cmd.add.counter, packets: carried.packets, bytes: carried.bytes } } };
+    }
     if (!('add' in cmd) || !('rule' in cmd.add)) return cmd;
     const r = cmd.add.rule;
     const carried = r.comment === undefined ? undefined : left.get(r.comment);
-    const at = r.expr.findIndex((e) => 'counter' in e);
+    // A plain counter statement only: `counter name … map @m` is a lookup, not a count to carry.
+    const at = r.expr.findIndex((e) => 'counter' in e && (e.counter === null || typeof (e.counter as { packets?: unknown }).packets === 'number'));
     if (!carried || at < 0 || r.comment === undefined) return cmd;
     left.delete(r.comment);
     const expr = r.expr.map((e, i) => (i === at ? { counter: { packets: carried.packets, bytes: carried.bytes } } : e));
@@ -230,6 +242,19 @@ function carryCounters(cmds: NftCommand[], counters: RuntimeState['counters']): 
 }
 
 // ---- element-only transactions -----------------------------------------------------------
+
+/** The plain allow rules' maps for a policy, as compileRuleset would build them now. */
+export function portMapsOf(policy: Policy, now: RuntimeState['now']): PortMapContents {
+  // Expiring rules are rules of their own (gated by their expiry set), as in compileRuleset.
+  const entry = (rule: PortRule): RuleEntry => (secondsLeft(rule, now) === undefined ? { rule } : { rule, until: untilSetName(rule.id) });
+  const splits = Object.fromEntries(PROFILE_NAMES.map((p) => [p, profilePortRules(policy.profiles[p], activePortRules(policy, p, now).map(entry))])) as Record<ProfileName, ProfilePortRules>;
+  return portMapContents(splits);
+}
+
+/** Plain allow rules added or removed: their maps and counters change, nothing else. */
+export function compilePortMapsUpdate(before: PortMapContents, after: PortMapContents): NftDocument {
+  return nftDocument(portMapUpdate(before, after));
+}
 
 /** A profile switch: the interface maps are rewritten in one transaction; no rule changes. */
 export function compileInterfaceUpdate(runtime: Pick<RuntimeState, 'interfaces'>): NftDocument {

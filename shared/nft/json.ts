@@ -36,6 +36,8 @@ export interface NftSet {
 }
 export interface NftMap extends NftSet { map: string }
 export interface NftElement { family: NftFamily; table: string; name: string; elem: NftExpression[] }
+/** A named counter object: a map can pick one per packet (`counter name … map @m`). */
+export interface NftCounter { family: NftFamily; table: string; name: string; packets?: number; bytes?: number }
 
 export type NftObject =
   | { table: NftTable }
@@ -43,7 +45,8 @@ export type NftObject =
   | { rule: NftRule }
   | { set: NftSet }
   | { map: NftMap }
-  | { element: NftElement };
+  | { element: NftElement }
+  | { counter: NftCounter };
 
 export type NftCommand =
   | { metainfo: { json_schema_version: number } }

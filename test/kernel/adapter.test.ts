@@ -44,7 +44,10 @@ describe('NftAdapter', () => {
     expect(chains).toEqual(expect.arrayContaining(['input', 'output', 'postrouting', 'in_private', 'in_public', 'deny_private', 'deny_public']));
     const map = objects(listing, 'map').find((m) => m.name === 'iface_in');
     expect(map?.elem).toEqual([['h0', { goto: { target: 'in_private' } }]]);
-    expect(await nft.readTableText()).toContain('comment "palisade:port:ssh"');
+    // A plain allow rule is an element of its profile's port map, counting on its own counter.
+    const text = await nft.readTableText();
+    expect(text).toContain('counter palisade:port:ssh {');
+    expect(text).toMatch(/tcp \. 22 : "palisade:port:ssh"/);
   });
 
   it('applying the same document twice leaves the same table', async () => {

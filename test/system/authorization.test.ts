@@ -30,7 +30,9 @@ describe('an authorised caller (root)', () => {
     expect(await stack.nft(['list', 'chain', 'inet', 'palisade', 'final_public'])).toContain('reject with tcp reset');
     const allowed = await stack.cli(['port', 'allow', '8080/tcp', '--profile', 'private']);
     expect(allowed).toMatchObject({ code: 0, stdout: expect.stringContaining('Allowed 8080/tcp on private') });
-    expect(await stack.nft(['list', 'chain', 'inet', 'palisade', 'in_private'])).toMatch(/tcp dport 8080 socket transparent 0 .*accept comment "palisade:port:rule-/);
+    // A plain allow rule is an element of the profile's port map, behind the listener check.
+    expect(await stack.nft(['list', 'map', 'inet', 'palisade', 'private_port_allow'])).toMatch(/tcp \. 8080 : "palisade:port:rule-/);
+    expect(await stack.nft(['list', 'chain', 'inet', 'palisade', 'in_private'])).toMatch(/socket transparent 0 counter name meta l4proto \. th dport map @private_port_allow accept/);
     expect((await stack.cli(['app', 'allow', '/usr/bin/ncat', '--profile', 'private'])).code).toBe(0);
     expect((await stack.cli(['stealth', 'on', '--profile', 'public'])).code).toBe(0);
     expect(await stack.nft(['list', 'chain', 'inet', 'palisade', 'deny_public'])).not.toContain('reject');

@@ -101,16 +101,17 @@ async function waitForQuietNamespace(stack: Stack): Promise<void> {
 // ---- what the kernel holds, and what a policy says it should hold -----------------------------
 
 interface Observation {
-  /** Ids of the port rules in force (rule comments palisade:port:<id>), sorted. */
+  /** Ids of the port rules in force (rule comments and counter objects palisade:port:<id>), sorted. */
   portRuleIds: string[];
   stealth: Record<ProfileName, boolean>;
 }
 
-interface NftRuleObject { rule?: { chain?: string; comment?: string } }
+interface NftRuleObject { rule?: { chain?: string; comment?: string }; counter?: { name?: string } }
 
 async function kernelObservation(stack: Stack): Promise<Observation> {
   const listing = JSON.parse(await stack.nft(['-j', 'list', 'table', 'inet', 'palisade'])) as { nftables: NftRuleObject[] };
-  const comments = listing.nftables.map((o) => o.rule?.comment).filter((c): c is string => typeof c === 'string');
+  // Plain allow rules are map elements counting on counter objects named like rule comments.
+  const comments = listing.nftables.map((o) => o.rule?.comment ?? o.counter?.name).filter((c): c is string => typeof c === 'string');
   const ids = new Set(comments.filter((c) => c.startsWith('palisade:port:')).map((c) => c.slice('palisade:port:'.length)));
   const stealth = Object.fromEntries(PROFILE_NAMES.map((p) => [p, comments.includes(`palisade:profile:${p}-stealth`)])) as Record<ProfileName, boolean>;
   return { portRuleIds: [...ids].sort(), stealth };
@@ -173,8 +174,8 @@ describe('persistence of the policy', () => {
       // The changes reached the kernel (otherwise the comparison below proves little).
       expect(before).toMatch(/"h1" : goto in_private/);
       expect(before).toMatch(/"h0" : goto in_public/);
-      expect(before).toMatch(/tcp dport 8080 .*palisade:port:/);
-      expect(before).toMatch(/udp dport 5000-5010 .*palisade:port:/);
+      expect(before).toMatch(/tcp \. 8080 : "palisade:port:/);
+      expect(before).toMatch(/udp dport 5000-5010 .*palisade:port:/); // with remote networks: a rule of its own
       expect(before).not.toContain('palisade:profile:private-stealth');
       expect(before).toContain('palisade:profile:public-stealth');
       const policyBefore = await stack.policyFile();
@@ -338,7 +339,7 @@ describe('persistence of the policy', () => {
           await cliOk(stack, ['stealth', 'off', '--profile', 'public']);
           await cliOk(stack, ['app', 'allow', 'python3 /opt/tool/server.py', '--profile', 'public']);
           const ruleset = await stack.ruleset();
-          expect(ruleset).toMatch(/tcp dport 8443 .*palisade:port:/);
+          expect(ruleset).toMatch(/tcp dport 8443 .*palisade:port:/); // with a remote network: a rule of its own
           const goodText = await readFile(stack.policyPath, 'utf8');
           const goodPolicy = await readValidPolicy(stack.policyPath);
 
@@ -372,7 +373,7 @@ describe('persistence of the policy', () => {
           const after = await statusJson(stack);
           expect(after.policy.source).toBe('file');
           expect(after.policy.problem).toBeUndefined();
-          expect(await stack.ruleset()).toMatch(/tcp dport 7000 .*palisade:port:/);
+          expect(await stack.ruleset()).toMatch(/tcp \. 7000 : "palisade:port:/);
         } finally {
           await stopStack(stack);
         }
@@ -424,7 +425,7 @@ describe('persistence of the policy', () => {
       expect(ruleset).toContain('palisade:profile:public-shields-up');
       expect(ruleset).not.toContain('palisade:profile:private-stealth');
       expect(ruleset).toMatch(/"h0" : goto in_private/);
-      expect(ruleset).toMatch(/tcp dport 8000-8010 counter accept comment "palisade:port:/);
+      expect(ruleset).toMatch(/tcp \. 8000-8010 : "palisade:port:/);
     } finally {
       await stopStack(first);
     }

@@ -148,7 +148,8 @@ describe('carriedState', () => {
         }
         if ('rule' in cmd.add) {
           const r: NftRule = cmd.add.rule;
-          return [{ rule: { ...r, expr: r.expr.map((e) => ('counter' in e ? { counter: { packets: ++packets, bytes: packets * 60 } } : e)) } }];
+          // Counter statements count; a `counter name … map` lookup is listed as it was written.
+          return [{ rule: { ...r, expr: r.expr.map((e) => ('counter' in e && e.counter === null ? { counter: { packets: ++packets, bytes: packets * 60 } } : e)) } }];
         }
         return [];
       })],

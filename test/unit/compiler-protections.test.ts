@@ -78,6 +78,13 @@ function setDef(doc: NftDocument, name: string): NftSet {
   if (!found) throw new Error(`no set "${name}" in the document (sets: ${setNames(doc).join(', ')})`);
   return found;
 }
+/** The elements of a port map (shared/compiler/port-maps.ts): `[{concat: [protocol, port or range]}, counter name]`. */
+function portMapElems(doc: NftDocument, name: string): unknown[] {
+  for (const cmd of doc.nftables) if ('add' in cmd && 'map' in cmd.add && cmd.add.map.name === name) return cmd.add.map.elem ?? [];
+  throw new Error(`no map "${name}" in the document`);
+}
+/** The counter names a port map's elements lead to. */
+const mappedCounters = (doc: NftDocument, name: string) => portMapElems(doc, name).map((e) => (e as [unknown, string])[1]);
 const hasStatement = (rule: NftRule, stmt: unknown) => rule.expr.some((s) => JSON.stringify(s) === JSON.stringify(stmt));
 /** Every value of `key` anywhere inside a JSON value. */
 function collect(value: unknown, key: string, out: unknown[] = []): unknown[] {
@@ -126,7 +133,9 @@ function knockTag(doc: NftDocument, id: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // A small interpreter of the compiled JSON: enough of nftables to run new connections through
-// in_<p> → deny_<p> → final_<p>, with timed sets, per-element token buckets and the socket lookup.
+// in_<p> → deny_<p> → final_<p>, with timed sets, per-element token buckets, the socket lookup
+// and the port maps' counted lookups (`counter name <key> map @m`: no element for the key → the
+// rule stops there; an element → its named counter counts the packet and the rule goes on).
 
 interface Packet { family: 4 | 6; saddr: string; proto: 'tcp' | 'udp' | 'icmp' | 'ipv6-icmp'; dport?: number; icmpType?: string }
 type Verdict = 'accept' | 'drop' | 'reject' | 'policy';
@@ -144,8 +153,25 @@ class Kernel {
   listening = new Set<string>();
   /** The chains each packet went through, last packet only. */
   trace: string[] = [];
+  /** Interval maps from a key to a named counter object: (key, counter name) pairs, by map. */
+  private readonly counterMaps = new Map<string, { key: unknown; counter: string }[]>();
+  /** Packets counted on each named counter object. */
+  private readonly counterObjects = new Map<string, number>();
 
   constructor(private readonly doc: NftDocument) {
+    for (const cmd of doc.nftables) {
+      if (!('add' in cmd)) continue;
+      if ('counter' in cmd.add) this.counterObjects.set(cmd.add.counter.name, cmd.add.counter.packets ?? 0);
+      if ('map' in cmd.add && cmd.add.map.map === 'counter') {
+        const map = cmd.add.map;
+        const elems = (map.elem ?? []).map((e) => {
+          const [key, counter] = e as [unknown, unknown];
+          if (typeof counter !== 'string' || !this.counterObjects.has(counter)) throw new Error(`map ${map.name} refers to ${String(counter)}, no counter defined before it`);
+          return { key, counter };
+        });
+        this.counterMaps.set(map.name, elems);
+      }
+    }
     for (const s of setsOf(doc)) {
       this.defs.set(s.name, s);
       const elems = new Map<string, Element>();
@@ -162,6 +188,13 @@ class Kernel {
     const s = this.sets.get(set);
     if (!s) throw new Error(`no set ${set}`);
     return [...s.entries()].filter(([, e]) => e.expires > this.now).map(([k]) => JSON.parse(k) as string);
+  }
+
+  /** Packets counted on a named counter object so far. */
+  counted(name: string): number {
+    const n = this.counterObjects.get(name);
+    if (n === undefined) throw new Error(`no counter ${name}`);
+    return n;
   }
 
   /** A new connection (or packet) arriving on a profile's interface: the verdict of in_<p>. */
@@ -187,7 +220,8 @@ class Kernel {
       const [kind, body] = Object.entries(stmt)[0] as [string, Record<string, unknown>];
       switch (kind) {
         case 'match': if (!this.matches(body as { op: string; left: unknown; right: unknown }, p)) return 'next'; break;
-        case 'counter': case 'log': break;
+        case 'counter': if (body !== null && !this.countStatement(body, p)) return 'next'; break;
+        case 'log': break;
         case 'limit': if ((body as { inv?: boolean }).inv) throw new Error('rate-over limit outside a set update'); break; // the log limit: assume it has room
         case 'set': if (!this.setStatement(body as { op: string; elem: unknown; set: string; stmt?: Record<string, unknown>[] }, p)) return 'next'; break;
         case 'accept': return 'accept';
@@ -264,6 +298,30 @@ class Kernel {
     return false;
   }
 
+  /**
+   * A counter statement with a body: an anonymous counter with a start value counts nothing here;
+   * `counter name <key> map @m` looks the key up in the interval map — false (the rule stops) when
+   * no element holds it, else the element's counter object counts the packet.
+   */
+  private countStatement(body: Record<string, unknown>, p: Packet): boolean {
+    if (typeof body.packets === 'number' && typeof body.bytes === 'number' && Object.keys(body).length === 2) return true;
+    const lookup = body.map as { key: unknown; data: unknown } | undefined;
+    if (!lookup || Object.keys(body).length !== 1 || typeof lookup.data !== 'string' || !lookup.data.startsWith('@')) {
+      throw new Error(`the test interpreter does not know the counter ${JSON.stringify(body)}`);
+    }
+    const map = this.counterMaps.get(lookup.data.slice(1));
+    if (!map) throw new Error(`no counter map ${lookup.data}`);
+    const key = this.value(lookup.key, p);
+    if (key === undefined) return false;
+    const found = map.filter((e) => this.contains(e.key, key));
+    // Interval elements never overlap (the kernel refuses them), so a key finds one element at most.
+    if (found.length > 1) throw new Error(`${lookup.data} has overlapping elements for ${JSON.stringify(key)}`);
+    const hit = found[0];
+    if (!hit) return false;
+    this.counterObjects.set(hit.counter, this.counted(hit.counter) + 1);
+    return true;
+  }
+
   /** `add @set { key }` / `update @set { key limit rate over … }`: false when the rule stops here. */
   private setStatement(s: { op: string; elem: unknown; set: string; stmt?: Record<string, unknown>[] }, p: Packet): boolean {
     const name = s.set.slice(1);
@@ -321,6 +379,23 @@ describe('the interpreter (a sanity check of the test tool itself)', () => {
     // First in in_public (the interpreter reads a chain's rules in document order).
     doc.nftables.splice(4, 0, { add: { rule: { family: 'inet', table: 'palisade', chain: 'in_public', expr: [{ queue: { num: 1 } }] } } });
     expect(() => new Kernel(doc).send('public', tcp('192.0.2.1', 1))).toThrow(/does not know/);
+    // Nor a counter it cannot place: a counter object by name alone.
+    const byName = compile();
+    byName.nftables.splice(4, 0, { add: { rule: { family: 'inet', table: 'palisade', chain: 'in_public', expr: [{ counter: 'palisade:port:x' }, ACCEPT] } } });
+    expect(() => new Kernel(byName).send('public', tcp('192.0.2.1', 1))).toThrow(/does not know/);
+  });
+
+  it('a port map looks the (protocol, port) key up: no element, no match; an element, its counter counts', () => {
+    const k = new Kernel(compile(policyOf({ profiles: bothProfiles({ stealth: false }), portRules: [portRule('web', { ports: { from: 8000, to: 8010 } })] })));
+    k.listening.add('tcp/8003');
+    k.listening.add('udp/8003');
+    k.listening.add('tcp/8011');
+    expect(k.send('public', tcp('192.0.2.1', 8003))).toBe('accept');
+    expect(k.counted('palisade:port:web')).toBe(1);
+    // Listened, but no element for the protocol or the port: on to the default.
+    expect(k.send('public', udp('192.0.2.1', 8003))).toBe('reject');
+    expect(k.send('public', tcp('192.0.2.1', 8011))).toBe('reject');
+    expect(k.counted('palisade:port:web')).toBe(1);
   });
 });
 
@@ -400,7 +475,13 @@ describe('port knocking', () => {
       const chain = `in_${p}`;
       const lastKnock = lastIndexOfComment(doc, chain, 'palisade:port:web-knock');
       expect(indexOfComment(doc, chain, 'palisade:port:web-knock')).toBe(indexOfComment(doc, chain, `palisade:profile:${p}-ping6`) + 1);
-      for (const later of [`palisade:app:${p}-blocked-apps`, 'palisade:port:blocker', 'palisade:port:first-allow', 'palisade:port:web', `palisade:app:${p}-allowed-apps`]) {
+      // first-allow is a plain rule: an element of the always-open map, looked up by the map's rule.
+      expect(mappedCounters(doc, `${p}_port_open`)).toEqual(['palisade:port:first-allow']);
+      expect(rulesWithComment(doc, chain, 'palisade:port:first-allow')).toEqual([]);
+      for (const later of [
+        `palisade:app:${p}-blocked-apps`, 'palisade:port:blocker', 'palisade:port:web',
+        `palisade:profile:${p}-port-rules`, `palisade:profile:${p}-port-rules-open`, `palisade:app:${p}-allowed-apps`,
+      ]) {
         expect(indexOfComment(doc, chain, later), later).toBeGreaterThan(lastKnock);
       }
     }
@@ -409,6 +490,7 @@ describe('port knocking', () => {
     k.listening.add('tcp/7001');
     expect(k.send('public', tcp('192.0.2.9', 7001))).toBe('drop');
     expect(k.members(`knock4_1_${knockTag(doc, 'web')}_web`)).toEqual(['192.0.2.9']);
+    expect(k.counted('palisade:port:first-allow')).toBe(0);
   });
 
   it('the allow rule is per family and requires membership of that family\'s open set', () => {
@@ -645,7 +727,10 @@ describe('brute-force limits', () => {
     expect(rules[logIdx + 1]?.comment).toBe('palisade:app:sshd-limited');
     expect(rulesWithComment(doc, 'in_private', 'palisade:app:sshd').map((r) => r.expr)).toEqual([[sel, SOCKET_GATE, COUNTER, ACCEPT]]);
     const chain = 'in_private';
-    expect(indexOfComment(doc, chain, 'palisade:app:sshd-limited')).toBeGreaterThan(indexOfComment(doc, chain, 'palisade:port:web'));
+    // web is a plain rule: its port is in the profile's map, looked up by the map's rules.
+    expect(mappedCounters(doc, 'private_port_allow')).toEqual(['palisade:port:web']);
+    expect(indexOfComment(doc, chain, 'palisade:app:sshd-over-limit')).toBeGreaterThan(indexOfComment(doc, chain, 'palisade:profile:private-port-rules'));
+    expect(indexOfComment(doc, chain, 'palisade:app:sshd-over-limit')).toBeGreaterThan(indexOfComment(doc, chain, 'palisade:profile:private-port-rules-open'));
     expect(indexOfComment(doc, chain, 'palisade:app:sshd')).toBeGreaterThan(lastIndexOfComment(doc, chain, 'palisade:app:sshd-limited'));
     expect(indexOfComment(doc, chain, 'palisade:app:private-allowed-apps')).toBeGreaterThan(indexOfComment(doc, chain, 'palisade:app:sshd'));
     expect(JSON.stringify(chainRules(doc, 'in_public'))).not.toContain('sshd');
@@ -979,7 +1064,16 @@ describe('rules with an expiry', () => {
   it('without a clock no until set is made and the rule is not gated', () => {
     const doc = compile(policyOf({ portRules: [portRule('tmp', { expires: '2026-03-01T13:00:00Z' })] }));
     expect(setNames(doc).filter((n) => n.startsWith('until_'))).toEqual([]);
-    expect(rulesWithComment(doc, 'in_public', 'palisade:port:tmp').map((r) => r.expr)).toEqual([[eq(META_L4PROTO, 'tcp'), eq(TH_DPORT, 8000), SOCKET_GATE, COUNTER, ACCEPT]]);
+    // Nothing left to gate it on: it is a plain rule, an element of the listening map like any other.
+    for (const p of PROFILES) {
+      expect(rulesWithComment(doc, `in_${p}`, 'palisade:port:tmp')).toEqual([]);
+      expect(portMapElems(doc, `${p}_port_allow`)).toEqual([[{ concat: ['tcp', 8000] }, 'palisade:port:tmp']]);
+    }
+    const k = new Kernel(doc);
+    k.listening.add('tcp/8000');
+    k.now = 10 * 86400;
+    expect(k.send('public', tcp('192.0.2.1', 8000))).toBe('accept');
+    expect(k.counted('palisade:port:tmp')).toBe(1);
   });
 
   it('run through the interpreter: accepted until the element times out, then dropped', () => {
@@ -990,6 +1084,63 @@ describe('rules with an expiry', () => {
     expect(k.send('private', tcp('192.0.2.1', 8000))).toBe('accept');
     k.now = 10;
     expect(k.send('private', tcp('192.0.2.1', 8000))).toBe('drop');
+  });
+});
+
+// =============================================================================================
+
+describe('plain allow rules in the port maps, run through the interpreter', () => {
+  const mapPolicy = () => policyOf({
+    profiles: bothProfiles({ stealth: false }),
+    portRules: [
+      portRule('web', { ports: { from: 8000, to: 8010 } }),
+      portRule('mdns', { protocol: 'udp', ports: { from: 5353, to: 5353 }, alwaysOpen: true }),
+      portRule('no-8005', { action: 'block', ports: { from: 8005, to: 8005 } }),
+      portRule('lan', { ports: { from: 9000, to: 9000 }, remote: ['10.1.2.3'] }),
+    ],
+  });
+
+  it('a mapped port is accepted only while something listens, and counted only when accepted', () => {
+    const doc = compile(mapPolicy());
+    expect(mappedCounters(doc, 'public_port_allow')).toEqual(['palisade:port:web']);
+    const k = new Kernel(doc);
+    expect(k.send('public', tcp('192.0.2.1', 8003))).toBe('reject');
+    expect(k.counted('palisade:port:web')).toBe(0);
+    k.listening.add('tcp/8003');
+    expect(k.send('public', tcp('192.0.2.1', 8003))).toBe('accept');
+    expect(k.counted('palisade:port:web')).toBe(1);
+    // One counter for the rule, whichever profile's map found it.
+    expect(k.send('private', tcp('192.0.2.1', 8003))).toBe('accept');
+    expect(k.counted('palisade:port:web')).toBe(2);
+  });
+
+  it('an always-open mapped port needs no listener; a port next to it is closed', () => {
+    const k = new Kernel(compile(mapPolicy()));
+    expect(k.send('public', udp('192.0.2.1', 5353))).toBe('accept');
+    expect(k.counted('palisade:port:mdns')).toBe(1);
+    expect(k.send('public', udp('192.0.2.1', 5354))).toBe('reject');
+    expect(k.send('public', tcp('192.0.2.1', 5353))).toBe('reject');
+    expect(k.counted('palisade:port:mdns')).toBe(1);
+  });
+
+  it('a block inside a mapped range still wins, and rules of their own still decide their ports', () => {
+    const k = new Kernel(compile(mapPolicy()));
+    k.listening.add('tcp/8005');
+    k.listening.add('tcp/9000');
+    expect(k.send('public', tcp('192.0.2.1', 8005))).toBe('reject');
+    expect(k.trace).toEqual(['in_public', 'final_public']);
+    expect(k.counted('palisade:port:web')).toBe(0);
+    expect(k.send('public', tcp('10.1.2.3', 9000))).toBe('accept');
+    expect(k.send('public', tcp('192.0.2.1', 9000))).toBe('reject');
+  });
+
+  it('counter objects start from the carried values', () => {
+    const k = new Kernel(compile(mapPolicy(), runtimeOf({ counters: { 'palisade:port:web': { packets: 40, bytes: 4000 } } })));
+    k.listening.add('tcp/8010');
+    expect(k.counted('palisade:port:web')).toBe(40);
+    expect(k.send('private', tcp('192.0.2.1', 8010))).toBe('accept');
+    expect(k.counted('palisade:port:web')).toBe(41);
+    expect(k.counted('palisade:port:mdns')).toBe(0);
   });
 });
 
@@ -1132,6 +1283,9 @@ describe('the drop log and hit counts', () => {
       portRule('no-telnet', { action: 'block', ports: { from: 23, to: 23 } }),
       portRule('no-smtp', { direction: 'out', action: 'block', ports: { from: 25, to: 25 } }),
       portRule('https', { direction: 'out', ports: { from: 443, to: 443 } }),
+      // Plain allow rules: elements of the port maps, counted on counter objects.
+      portRule('dns', { protocol: 'both', ports: { from: 53, to: 53 } }),
+      portRule('mdns', { protocol: 'udp', ports: { from: 5353, to: 5353 }, alwaysOpen: true, profiles: ['public'] }),
     ],
     apps: [{ id: 'sshd', identity: { kind: 'executable', path: '/usr/sbin/sshd' }, action: 'allow', profiles: ['private'], limit: SSH_LIMIT }],
   });
@@ -1158,32 +1312,52 @@ describe('the drop log and hit counts', () => {
 
   it('every commented rule maps to a hit-count key (port, app or profile), summed across its kernel rules', () => {
     const doc = compile(fullPolicy(), runtimeOf({ now: '2029-12-31T00:00:00Z', resolvers: ['192.0.2.53'] }));
-    // A listing as nft returns it: the same rules, each counter with a value.
+    // A listing as nft returns it: the same rules, each anonymous counter with a value; a map's
+    // counted lookup is listed as it was given (it has no count of its own); the counter objects
+    // with their values.
     let n = 0;
     const expected: Record<string, Record<string, number>> = { port: {}, app: {}, profile: {} };
-    const listing: TableListing = { nftables: [{ metainfo: { version: '1.0.6', json_schema_version: 1 } }] };
-    for (const r of rulesOf(doc)) {
-      const counted = r.expr.some((e) => 'counter' in e);
-      const packets = ++n;
-      listing.nftables.push({ rule: { ...r, handle: n, expr: r.expr.map((e) => ('counter' in e ? { counter: { packets, bytes: packets * 100 } } : e)) } });
-      if (!counted || !r.comment) continue;
-      const m = /^palisade:(port|app|profile|base):(.+)$/.exec(r.comment);
-      expect(m, r.comment).not.toBeNull();
-      if (!m || m[1] === 'base') continue;
+    const addExpected = (name: string, packets: number) => {
+      const m = /^palisade:(port|app|profile|base):(.+)$/.exec(name);
+      expect(m, name).not.toBeNull();
+      if (!m || m[1] === 'base') return;
       const bucket = expected[m[1] as string] as Record<string, number>;
       bucket[m[2] as string] = (bucket[m[2] as string] ?? 0) + packets;
+    };
+    const listing: TableListing = { nftables: [{ metainfo: { version: '1.0.6', json_schema_version: 1 } }] };
+    let lookups = 0;
+    let objects = 0;
+    for (const cmd of doc.nftables) {
+      if (!('add' in cmd) || !('counter' in cmd.add)) continue;
+      const packets = ++n;
+      objects++;
+      listing.nftables.push({ counter: { ...cmd.add.counter, handle: n, packets, bytes: packets * 100 } });
+      addExpected(cmd.add.counter.name, packets);
     }
+    for (const r of rulesOf(doc)) {
+      const anonymous = (e: Record<string, unknown>) => 'counter' in e && e.counter === null;
+      lookups += r.expr.filter((e) => 'counter' in e && !anonymous(e)).length;
+      const packets = ++n;
+      listing.nftables.push({ rule: { ...r, handle: n, expr: r.expr.map((e) => (anonymous(e) ? { counter: { packets, bytes: packets * 100 } } : e)) } });
+      if (!r.expr.some(anonymous) || !r.comment) continue;
+      addExpected(r.comment, packets);
+    }
+    expect(objects).toBe(2);
+    expect(lookups).toBe(4); // two map rules per profile
     const counts = hitCountsFromListing(listing);
     expect(counts).toEqual(expected);
-    // What the Rules screen shows beside each rule and setting.
-    for (const key of ['ssh', 'ssh-limited', 'ssh-over-limit', 'web', 'tmp', 'no-telnet', 'no-smtp', 'https']) expect(Object.keys(counts.port)).toContain(key);
+    // What the Rules screen shows beside each rule and setting; the map rules themselves count nothing.
+    for (const key of ['ssh', 'ssh-limited', 'ssh-over-limit', 'web', 'tmp', 'no-telnet', 'no-smtp', 'https', 'dns', 'mdns']) expect(Object.keys(counts.port)).toContain(key);
+    expect(Object.keys(counts.profile).filter((k) => k.includes('port-rules'))).toEqual([]);
     for (const key of ['sshd', 'sshd-limited', 'sshd-over-limit', 'private-allowed-apps', 'public-blocked-apps']) expect(Object.keys(counts.app)).toContain(key);
     for (const key of ['public-spoofed', 'public-scan-blocked', 'public-default-block', 'private-default-block-out']) expect(Object.keys(counts.profile)).toContain(key);
   });
 
-  it('every counted rule carries a comment, so no count is lost', () => {
+  it('every counted rule carries a comment, and every counter object a rule\'s name, so no count is lost', () => {
     const doc = compile(fullPolicy(), runtimeOf({ now: '2029-12-31T00:00:00Z', resolvers: ['192.0.2.53'] }));
     for (const r of rulesOf(doc)) if (r.expr.some((e) => 'counter' in e)) expect(r.comment, JSON.stringify(r.expr)).toMatch(/^palisade:(port|app|profile|base):./);
+    const objects = doc.nftables.flatMap((c) => ('add' in c && 'counter' in c.add ? [c.add.counter.name] : []));
+    expect(objects).toEqual(['palisade:port:dns', 'palisade:port:mdns']);
   });
 });
 
@@ -1198,14 +1372,26 @@ describe('a full-feature table', () => {
       portRules: [
         portRule('ssh', { ports: { from: 22, to: 22 }, limit: SSH_LIMIT, knock: KNOCK, expires: '2030-01-01T00:00:00Z' }),
         portRule('out', { direction: 'out', action: 'block', ports: { from: 25, to: 25 }, expires: '2030-01-01T00:00:00Z' }),
+        portRule('web', { protocol: 'both', ports: { from: 8000, to: 8010 } }),
+        portRule('mdns', { protocol: 'udp', ports: { from: 5353, to: 5353 }, alwaysOpen: true }),
       ],
       apps: [{ id: 'sshd', identity: { kind: 'executable', path: '/usr/sbin/sshd' }, action: 'allow', profiles: ['private'], limit: SSH_LIMIT }],
     }), runtimeOf({ now: '2029-01-01T00:00:00Z', appPorts, interfaces: { eth0: 'private' } }));
     const defined = new Set<string>();
+    const counters = new Set<string>();
     let refs = 0;
+    let counterRefs = 0;
     for (const cmd of doc.nftables.slice(4)) {
       const obj = 'add' in cmd ? (Object.values(cmd.add)[0] as Record<string, unknown>) : undefined;
       if (!obj) continue;
+      if ('add' in cmd && 'counter' in cmd.add) counters.add(cmd.add.counter.name);
+      // A counter map's elements lead to counter objects, by name.
+      if ('add' in cmd && 'map' in cmd.add && cmd.add.map.map === 'counter') {
+        for (const e of cmd.add.map.elem ?? []) {
+          counterRefs++;
+          expect(counters, `${cmd.add.map.name} refers to counter ${String((e as unknown[])[1])}`).toContain((e as unknown[])[1]);
+        }
+      }
       for (const target of collect(obj, 'target')) expect(defined, `refers to chain ${String(target)}`).toContain(target);
       for (const ref of [...collect(obj, 'right'), ...collect(obj, 'data'), ...collect(obj, 'set')]) {
         if (typeof ref === 'string' && ref.startsWith('@')) {
@@ -1216,5 +1402,6 @@ describe('a full-feature table', () => {
       if ('add' in cmd && ('chain' in cmd.add || 'set' in cmd.add || 'map' in cmd.add)) defined.add(String(obj.name));
     }
     expect(refs).toBeGreaterThan(40);
+    expect(counterRefs).toBe(6); // web (tcp, udp) and mdns, in each profile's maps
   });
 });

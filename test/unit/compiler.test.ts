@@ -105,6 +105,16 @@ function setOrMap(doc: NftDocument, kind: 'set' | 'map', name: string): NftSet {
   throw new Error(`no ${kind} "${name}" in the document`);
 }
 
+/** The elements of a port map: `[{concat: [protocol, port or range]}, counter name]` (shared/compiler/port-maps.ts). */
+const portMapElems = (doc: NftDocument, name: string): unknown[] => setOrMap(doc, 'map', name).elem ?? [];
+
+/** The ids of the rules whose counters a port map's elements lead to, once each, in element order. */
+const mappedIds = (doc: NftDocument, name: string): string[] =>
+  [...new Set(portMapElems(doc, name).map((e) => String((e as unknown[])[1]).replace(/^palisade:port:/, '')))];
+
+/** `counter name meta l4proto . th dport map @<name>`: the lookup that both selects and counts. */
+const countedLookup = (map: string) => ({ counter: { map: { key: { concat: [META_L4PROTO, TH_DPORT] }, data: `@${map}` } } });
+
 /** The `match` statements of a rule, keyed by the JSON of their left side. */
 function matchOn(rule: NftRule, left: unknown): { op: string; right: unknown } {
   for (const stmt of rule.expr) {
@@ -177,10 +187,12 @@ describe('the transaction', () => {
     }
   });
 
-  it('only refers to chains, sets and maps it defines, each defined before it is used', () => {
-    const policy = policyOf({ portRules: [portRule('a', { alwaysOpen: true, protocol: 'udp' })] });
+  it('only refers to chains, sets, maps and counters it defines, each defined before it is used', () => {
+    const policy = policyOf({ portRules: [portRule('a', { alwaysOpen: true, protocol: 'udp' }), portRule('b', { ports: { from: 22, to: 23 } })] });
     const doc = compile(policy, runtimeOf({ interfaces: { eth0: 'private' } }));
     const defined = new Set<string>();
+    const counters = new Set<string>();
+    let counterRefs = 0;
     for (const cmd of doc.nftables.slice(4)) {
       const kind = verbAndKind(cmd);
       const obj = objectOf(cmd);
@@ -188,8 +200,18 @@ describe('the transaction', () => {
       for (const ref of [...collect(obj, 'right'), ...collect(obj, 'data')]) {
         if (typeof ref === 'string' && ref.startsWith('@')) expect(defined, `${kind} refers to ${ref}`).toContain(ref.slice(1));
       }
+      // The port maps' elements lead to counter objects by name.
+      if (kind === 'add map' && obj?.map === 'counter') {
+        for (const e of (obj.elem as unknown[] | undefined) ?? []) {
+          counterRefs++;
+          expect(counters, `${String(obj.name)} refers to counter ${String((e as unknown[])[1])}`).toContain((e as unknown[])[1]);
+        }
+      }
+      if (kind === 'add counter') counters.add(String(obj?.name));
       if (kind === 'add chain' || kind === 'add set' || kind === 'add map') defined.add(String(obj?.name));
     }
+    expect(counterRefs).toBe(4);
+    expect([...counters]).toEqual(['palisade:port:a', 'palisade:port:b']);
   });
 });
 
@@ -296,9 +318,10 @@ describe('profile input chains', () => {
     expect(rules.map((r) => r.expr)).toEqual([logged(`pal:${p}:shields-up`), [COUNTER, DROP]]);
     expect(rules[1]?.comment).toBe(`palisade:profile:${p}-shields-up`);
     expect(rules.some((r) => hasStatement(r, ACCEPT))).toBe(false);
-    // The other profile keeps its rules.
+    // The other profile keeps its rules: web is in its map, and its chain looks the map up.
     const other = p === 'private' ? 'public' : 'private';
-    expect(rulesWithComment(doc, `in_${other}`, 'palisade:port:web')).toHaveLength(1);
+    expect(mappedIds(doc, `${other}_port_allow`)).toEqual(['web']);
+    expect(ruleWithComment(doc, `in_${other}`, `palisade:profile:${other}-port-rules`).expr).toEqual([SOCKET_GATE, countedLookup(`${other}_port_allow`), ACCEPT]);
   });
 
   it('answerPing adds ICMP and ICMPv6 echo-request accepts, only when on', () => {
@@ -333,9 +356,14 @@ describe('profile input chains', () => {
       const rules = chainRules(doc, chain);
       const idx = (comment: string) => rules.flatMap((r, i) => (r.comment === comment ? [i] : []));
       const blocks = [...idx(`palisade:app:${p}-blocked-apps`), ...idx('palisade:port:block-1'), ...idx('palisade:port:block-2')];
-      const allows = [...idx('palisade:port:allow-1'), ...idx('palisade:port:allow-2'), ...idx('palisade:port:allow-3'), ...idx(`palisade:app:${p}-allowed-apps`)];
+      // allow-1 and allow-2 are plain: elements of the maps, looked up by the maps' two rules.
+      expect(mappedIds(doc, `${p}_port_allow`)).toEqual(['allow-1']);
+      expect(mappedIds(doc, `${p}_port_open`)).toEqual(['allow-2']);
+      const allows = [
+        ...idx('palisade:port:allow-3'), ...idx(`palisade:profile:${p}-port-rules`), ...idx(`palisade:profile:${p}-port-rules-open`), ...idx(`palisade:app:${p}-allowed-apps`),
+      ];
       expect(blocks).toHaveLength(4); // the app set, block-1, block-2 for IPv4 and for IPv6
-      expect(allows).toHaveLength(4);
+      expect(allows).toHaveLength(4); // allow-3 (IPv4 only), the two map lookups, the app set
       expect(Math.max(...blocks)).toBeLessThan(Math.min(...allows));
       // Every block is counted and goes straight to the profile's final verdict (it was decided, not
       // left over), right after an identical match that logs it; every allow accepts.
@@ -383,21 +411,59 @@ describe('profile input chains', () => {
         portRule('gated', { protocol: 'both', ports: { from: 8000, to: 8010 } }),
         portRule('open', { alwaysOpen: true, protocol: 'udp', ports: { from: 53, to: 53 } }),
         portRule('blocked', { action: 'block', ports: { from: 23, to: 23 } }),
+        // The same with remote networks: rules of their own.
+        portRule('gated-lan', { protocol: 'both', ports: { from: 9000, to: 9010 }, remote: ['10.0.0.0/8'] }),
+        portRule('open-lan', { alwaysOpen: true, protocol: 'udp', ports: { from: 5353, to: 5353 }, remote: ['10.0.0.0/8'] }),
       ],
     }));
     for (const p of PROFILES) {
-      const gated = ruleWithComment(doc, `in_${p}`, 'palisade:port:gated');
+      // Plain rules: the listening map is looked up after the socket lookup (so only accepted
+      // packets count), the always-open map without one.
+      expect(portMapElems(doc, `${p}_port_allow`)).toEqual([
+        [{ concat: ['tcp', { range: [8000, 8010] }] }, 'palisade:port:gated'],
+        [{ concat: ['udp', { range: [8000, 8010] }] }, 'palisade:port:gated'],
+      ]);
+      expect(portMapElems(doc, `${p}_port_open`)).toEqual([[{ concat: ['udp', 53] }, 'palisade:port:open']]);
+      expect(ruleWithComment(doc, `in_${p}`, `palisade:profile:${p}-port-rules`).expr).toEqual([SOCKET_GATE, countedLookup(`${p}_port_allow`), ACCEPT]);
+      expect(ruleWithComment(doc, `in_${p}`, `palisade:profile:${p}-port-rules-open`).expr).toEqual([countedLookup(`${p}_port_open`), ACCEPT]);
+      expect(rulesWithComment(doc, `in_${p}`, 'palisade:port:gated')).toEqual([]);
+      expect(rulesWithComment(doc, `in_${p}`, 'palisade:port:open')).toEqual([]);
+
+      const gated = ruleWithComment(doc, `in_${p}`, 'palisade:port:gated-lan');
       expect(hasStatement(gated, SOCKET_GATE)).toBe(true);
       expect(matchOn(gated, META_L4PROTO).right).toEqual({ set: ['tcp', 'udp'] });
-      expect(matchOn(gated, TH_DPORT).right).toEqual({ range: [8000, 8010] });
-      const open = ruleWithComment(doc, `in_${p}`, 'palisade:port:open');
+      expect(matchOn(gated, TH_DPORT).right).toEqual({ range: [9000, 9010] });
+      const open = ruleWithComment(doc, `in_${p}`, 'palisade:port:open-lan');
       expect(hasStatement(open, SOCKET_GATE)).toBe(false);
       expect(JSON.stringify(open.expr)).not.toContain('socket');
       expect(matchOn(open, META_L4PROTO).right).toBe('udp');
-      expect(matchOn(open, TH_DPORT).right).toBe(53);
+      expect(matchOn(open, TH_DPORT).right).toBe(5353);
       expect(hasStatement(open, ACCEPT)).toBe(true);
       // A block never waits for a listener.
       expect(hasStatement(ruleWithComment(doc, `in_${p}`, 'palisade:port:blocked'), SOCKET_GATE)).toBe(false);
+    }
+  });
+
+  it('the map lookups come right after the allow rules of their own, before rate-limited and allowed apps', () => {
+    const doc = compile(policyOf({
+      portRules: [
+        portRule('plain', { ports: { from: 80, to: 80 } }),
+        portRule('lan', { ports: { from: 81, to: 81 }, remote: ['10.0.0.0/8'] }),
+        portRule('ssh', { ports: { from: 22, to: 22 }, limit: { rates: [{ count: 3, seconds: 10 }], blockSeconds: 60 } }),
+      ],
+      apps: [{ id: 'srv', identity: { kind: 'executable', path: '/usr/bin/srv' }, action: 'allow', profiles: ['private', 'public'], limit: { rates: [{ count: 3, seconds: 10 }], blockSeconds: 60 } }],
+    }));
+    for (const p of PROFILES) {
+      const comments = chainRules(doc, `in_${p}`).map((r) => r.comment);
+      const at = comments.indexOf(`palisade:profile:${p}-port-rules`);
+      expect(comments.slice(at - 2, at + 3)).toEqual([
+        'palisade:port:ssh-limited', 'palisade:port:ssh',
+        `palisade:profile:${p}-port-rules`, `palisade:profile:${p}-port-rules-open`,
+        'palisade:app:srv-over-limit',
+      ]);
+      expect(comments.indexOf('palisade:port:lan')).toBeLessThan(comments.indexOf('palisade:port:ssh-over-limit'));
+      expect(comments.indexOf(`palisade:app:${p}-allowed-apps`)).toBeGreaterThan(at);
+      expect(mappedIds(doc, `${p}_port_allow`)).toEqual(['plain']);
     }
   });
 });
@@ -461,6 +527,9 @@ describe('which rules are compiled', () => {
   const withRules = (rules: PortRuleInput[], now?: string) =>
     compile(policyOf({ portRules: rules }), runtimeOf(now === undefined ? {} : { now }));
   const ruleIds = (doc: NftDocument, chain: string) => chainRules(doc, chain).flatMap((r) => (r.comment?.startsWith('palisade:port:') ? [r.comment.slice(14)] : []));
+  /** The port rules in force in a profile, as rules of their own or as elements of its maps (sorted). */
+  const inForce = (doc: NftDocument, p: ProfileName) =>
+    [...new Set([...ruleIds(doc, `in_${p}`), ...mappedIds(doc, `${p}_port_allow`), ...mappedIds(doc, `${p}_port_open`)])].sort();
 
   it('leaves out expired rules (expires <= now) and keeps those that expire later', () => {
     const rules = [
@@ -471,23 +540,36 @@ describe('which rules are compiled', () => {
       portRule('never'),
     ];
     const doc = withRules(rules, '2026-03-01T12:00:00Z');
-    for (const p of PROFILES) expect(ruleIds(doc, `in_${p}`)).toEqual(['future', 'never']);
+    for (const p of PROFILES) expect(inForce(doc, p)).toEqual(['future', 'never']);
+    // The same with rules on ports of their own: the plain one is a map element.
+    const apart = withRules(rules.map((r, i) => ({ ...r, ports: { from: 8000 + i, to: 8000 + i } })), '2026-03-01T12:00:00Z');
+    for (const p of PROFILES) {
+      expect(inForce(apart, p)).toEqual(['future', 'never']);
+      expect(mappedIds(apart, `${p}_port_allow`)).toEqual(['never']);
+    }
+    expect(JSON.stringify(apart)).not.toMatch(/past|exactly-now/);
   });
 
   it('applies no expiry without runtime.now', () => {
     const doc = withRules([portRule('past', { expires: '2000-01-01T00:00:00Z' })]);
-    expect(ruleIds(doc, 'in_private')).toEqual(['past']);
+    // Nothing to gate it on: a plain rule, in the map.
+    expect(inForce(doc, 'private')).toEqual(['past']);
+    expect(mappedIds(doc, 'private_port_allow')).toEqual(['past']);
   });
 
   it('leaves out disabled rules', () => {
     const doc = withRules([portRule('off', { enabled: false }), portRule('on', { ports: { from: 9, to: 9 } })]);
-    expect(ruleIds(doc, 'in_public')).toEqual(['on']);
+    expect(inForce(doc, 'public')).toEqual(['on']);
+    expect(portMapElems(doc, 'public_port_allow')).toEqual([[{ concat: ['tcp', 9] }, 'palisade:port:on']]);
     expect(JSON.stringify(doc)).not.toContain('palisade:port:off');
   });
 
-  it('puts a rule only in the chains of its profiles', () => {
+  it('puts a rule only in the chains and maps of its profiles', () => {
     const doc = withRules([portRule('priv', { profiles: ['private'] }), portRule('pub', { profiles: ['public'], action: 'block' })]);
-    expect(ruleIds(doc, 'in_private')).toEqual(['priv']);
+    expect(inForce(doc, 'private')).toEqual(['priv']);
+    expect(inForce(doc, 'public')).toEqual(['pub']);
+    expect(mappedIds(doc, 'private_port_allow')).toEqual(['priv']);
+    expect(portMapElems(doc, 'public_port_allow')).toEqual([]);
     expect(ruleIds(doc, 'in_public')).toEqual(['pub']);
   });
 
