@@ -14,7 +14,7 @@ import { applyEdits, EditError, type PolicyEdit } from '../../shared/policy/edit
 import { appDisplayName, appKey, networkKey } from '../../shared/policy/identity';
 import { isPortRuleActive } from '../../shared/policy/rules';
 import { compileAppPortsUpdate, compileInterfaceUpdate, compilePortMapsUpdate, compileRuleset, portMapsOf, CompileError } from '../../shared/compiler/ruleset';
-import type { PortMapContents } from '../../shared/compiler/port-maps';
+import { portRuleMaps, type PortMapContents } from '../../shared/compiler/port-maps';
 import type { NftDocument } from '../../shared/nft/json';
 import type { RuntimeState } from '../../shared/runtime/state';
 import { appOpenings, isLoopbackOnly, isListeningEntry, type SocketEntry } from '../../shared/runtime/sockets';
@@ -103,6 +103,21 @@ function shapeOf(doc: NftDocument, policy: Policy): string {
   return `${rules}\n${JSON.stringify(policy.portRules.flatMap((r) => (r.expires ? [[r.id, r.expires]] : [])))}`;
 }
 
+/**
+ * Everything the table's shape depends on except the plain allow rules in the listening maps,
+ * whose adding and removing changes elements only: when it is unchanged a commit needs no
+ * compile of the whole table to know it is elements only (at 1,000 rules that compile would be
+ * most of a rule change). Always-open rules stay in it (the stealth chain lists their ports).
+ * Undefined when expiring rules exist: their sets' timeouts move with the clock.
+ */
+function structureOf(policy: Policy, runtime: RuntimeState, portMaps: PortMapContents): string | undefined {
+  if (policy.portRules.some((r) => r.expires)) return undefined;
+  const mapped = new Map(PROFILE_NAMES.map((p) => [p, new Set(portMaps.maps.find((m) => m.name === portRuleMaps(p).listening)?.ruleIds)]));
+  const inForce = (p: ProfileName) => policy.profiles[p].enabled && !policy.profiles[p].shieldsUp;
+  const mappedEverywhere = (r: Policy['portRules'][number]) => r.profiles.every((p) => !inForce(p) || mapped.get(p)?.has(r.id));
+  return JSON.stringify([{ ...policy, portRules: policy.portRules.filter((r) => !mappedEverywhere(r)) }, runtime.resolvers ?? []]);
+}
+
 /** Compared by their element keys and counter names: cheap even with thousands of rules. */
 function samePortMaps(a: PortMapContents, b: PortMapContents): boolean {
   const keys = (c: PortMapContents) => `${c.counters.join('\n')}\n${c.maps.map((m) => `${m.name}:${m.keys.join(',')}`).join('\n')}`;
@@ -116,7 +131,7 @@ export class Firewall {
   private revision = 0;
   private listening: SocketEntry[] = [];
   private active: ActiveNetwork[] = [];
-  private applied: { shape: string; runtime: RuntimeState; portMaps: PortMapContents } | undefined;
+  private applied: { shape: string; structure: string | undefined; runtime: RuntimeState; portMaps: PortMapContents } | undefined;
   private readonly prompts = new Map<string, Prompt>();
   private pending: PendingChange | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -171,7 +186,8 @@ export class Firewall {
       // A broken policy file never reaches the kernel: with a table in place it stays as it is.
       if (kept) {
         const runtime = this.runtime();
-        this.applied = { shape: shapeOf(compileRuleset(this.policy, runtime), this.policy), runtime, portMaps: portMapsOf(this.policy, runtime.now) };
+        const portMaps = portMapsOf(this.policy, runtime.now);
+        this.applied = { shape: shapeOf(compileRuleset(this.policy, runtime), this.policy), structure: structureOf(this.policy, runtime, portMaps), runtime, portMaps };
       }
       else await this.applyFull(this.policy);
       await this.recordSeenNetworks([]);
@@ -222,7 +238,8 @@ export class Firewall {
     const carried = carriedState((await this.deps.kernel.readTable()) as TableListing | null);
     const doc = compileRuleset(policy, { ...runtime, ...carried });
     await this.deps.kernel.apply(doc);
-    this.applied = { shape: shapeOf(doc, policy), runtime, portMaps: portMapsOf(policy, runtime.now) };
+    const portMaps = portMapsOf(policy, runtime.now);
+    this.applied = { shape: shapeOf(doc, policy), structure: structureOf(policy, runtime, portMaps), runtime, portMaps };
   }
 
   /** Brings interface maps and app sets in line with the current state; elements only. */
@@ -259,15 +276,21 @@ export class Firewall {
    */
   private async commit(next: Policy, opts: { persist: boolean }): Promise<void> {
     const runtime = this.runtime(next);
-    const doc = compileRuleset(next, runtime);
-    const elementsOnly = this.applied !== undefined && shapeOf(doc, next) === this.applied.shape;
-    if (!elementsOnly) await this.deps.kernel.check(doc);
+    const structure = structureOf(next, runtime, portMapsOf(next, runtime.now));
+    let elementsOnly = this.applied !== undefined && structure !== undefined && structure === this.applied.structure;
+    if (!elementsOnly) {
+      const doc = compileRuleset(next, runtime);
+      elementsOnly = this.applied !== undefined && shapeOf(doc, next) === this.applied.shape;
+      if (!elementsOnly) await this.deps.kernel.check(doc);
+    }
     if (opts.persist) await this.deps.store.save(this.pending ? this.pending.previous : next);
     this.policy = next;
     this.source = 'file';
     this.problem = undefined;
-    if (elementsOnly) await this.syncElements();
-    else await this.applyFull(next);
+    if (elementsOnly) {
+      await this.syncElements();
+      if (this.applied) this.applied.structure = structure;
+    } else await this.applyFull(next);
     this.revision++;
     this.closeAnsweredPrompts();
     this.scheduleExpiry();

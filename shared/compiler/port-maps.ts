@@ -106,7 +106,7 @@ export function portMapRules(p: ProfileName, chain: string, listenerPresent: Nft
 /** Everything the maps need: one counter object per mapped rule, then the maps of every profile. */
 export interface PortMapContents {
   counters: string[];
-  maps: { name: string; elem: NftExpression[]; keys: string[] }[];
+  maps: { name: string; elem: NftExpression[]; keys: string[]; ruleIds: string[] }[];
 }
 
 export function portMapContents(split: Record<ProfileName, ProfilePortRules>): PortMapContents {
@@ -114,7 +114,9 @@ export function portMapContents(split: Record<ProfileName, ProfilePortRules>): P
   const maps = PROFILE_NAMES.flatMap((p) => {
     const names = portRuleMaps(p);
     for (const r of [...split[p].listening, ...split[p].always]) counters.add(portRuleCounter(r.id));
-    return (['listening', 'always'] as const).map((which) => ({ name: names[which], elem: mapElements(split[p][which]), keys: elementKeys(split[p][which]) }));
+    return (['listening', 'always'] as const).map((which) => ({
+      name: names[which], elem: mapElements(split[p][which]), keys: elementKeys(split[p][which]), ruleIds: split[p][which].map((r) => r.id),
+    }));
   });
   return { counters: [...counters].sort(), maps };
 }

@@ -26,6 +26,11 @@ let dir: string;
 let procRoot: string;
 let passwdPath: string;
 
+/** A process that opens another socket. */
+function addFd(pid: number, fd: number, target: string): void {
+  symlinkSync(target, join(procRoot, String(pid), 'fd', String(fd)));
+}
+
 function addProcess(p: FakeProcess): void {
   const base = join(procRoot, String(p.pid));
   mkdirSync(join(base, 'fd'), { recursive: true });
@@ -74,7 +79,7 @@ describe('ProcessAttributor', () => {
     });
   });
 
-  it('a second lookup of a known inode does not walk /proc again; a new inode does', async () => {
+  it('a known inode is not looked for again; a new one in a known holder or a new process spares the walk; elsewhere it walks', async () => {
     addProcess({ pid: 10, exe: '/usr/sbin/sshd', cmdline: ['sshd'], fds: { 3: 'socket:[500]', 4: 'socket:[501]' } });
     const a = attributor();
     await a.attribute([500]);
@@ -82,8 +87,15 @@ describe('ProcessAttributor', () => {
     await a.attribute([500]);
     await a.attribute([500, 501]); // found by the first walk too
     expect(a.scans).toBe(1);
+    // A process started since the walk (a higher pid) and a holder that opens another socket.
     addProcess({ pid: 11, exe: '/usr/bin/socat', cmdline: ['socat'], fds: { 5: 'socket:[600]' } });
     expect((await a.attribute([600])).get(600)?.process.pid).toBe(11);
+    addFd(10, 7, 'socket:[502]');
+    expect((await a.attribute([502])).get(502)?.process.pid).toBe(10);
+    expect(a.scans).toBe(1);
+    // An older process that held no socket before: only the walk of every process finds it.
+    addProcess({ pid: 5, exe: '/usr/bin/old', cmdline: ['old'], fds: { 3: 'socket:[650]' } });
+    expect((await a.attribute([650])).get(650)?.process.pid).toBe(5);
     expect(a.scans).toBe(2);
   });
 
@@ -94,7 +106,7 @@ describe('ProcessAttributor', () => {
     removeProcess(20);
     addProcess({ pid: 21, exe: '/usr/bin/daemon', cmdline: ['daemon', '--child'], fds: { 3: 'socket:[700]' } });
     expect((await a.attribute([700])).get(700)?.process.pid).toBe(21);
-    expect(a.scans).toBe(2);
+    expect(a.scans).toBe(1); // pid 21 started after the walk: read first, no second walk
     removeProcess(21);
     expect((await a.attribute([700])).has(700)).toBe(false);
   });
@@ -124,8 +136,9 @@ describe('ProcessAttributor', () => {
     a.retainOnly(new Set([901]));
     await a.attribute([901]);
     expect(a.scans).toBe(1);
-    await a.attribute([902]);
-    expect(a.scans).toBe(2);
+    // Looked for again, in the holder still known: found without a walk.
+    expect((await a.attribute([902])).get(902)?.process.pid).toBe(40);
+    expect(a.scans).toBe(1);
   });
 
   it('a socket shared after fork is credited to the parent; init yields to the service it activated', async () => {

@@ -34,6 +34,8 @@ export class ProcessAttributor {
   /** Inodes a walk found no holder for (kernel-owned, or held where we cannot see): not worth another walk. */
   private readonly orphans = new Set<number>();
   private scanCount = 0;
+  /** The newest process the last full walk saw: anything above it started since. */
+  private highestWalkedPid = 0;
 
   constructor(opts: ProcessAttributorOptions = {}) {
     this.procRoot = opts.procRoot ?? '/proc';
@@ -52,7 +54,8 @@ export class ProcessAttributor {
   async attribute(inodes: Iterable<number>): Promise<Map<number, AttributedProcess>> {
     const wanted = [...new Set(inodes)].filter((inode) => inode !== 0);
     this.dropExitedHolders();
-    if (wanted.some((inode) => !this.holders.has(inode) && !this.orphans.has(inode))) {
+    const unplaced = wanted.filter((inode) => !this.holders.has(inode) && !this.orphans.has(inode));
+    if (unplaced.length && !this.placeInLikelyHolders(unplaced)) {
       this.holders = await this.walkFdTables();
       for (const inode of this.orphans) if (this.holders.has(inode)) this.orphans.delete(inode);
       for (const inode of wanted) if (!this.holders.has(inode)) this.orphans.add(inode);
@@ -108,6 +111,33 @@ export class ProcessAttributor {
   }
 
   /**
+   * A new socket is nearly always held by a process that already holds sockets (a server
+   * opening another port) or by one started since the last walk (a program just launched):
+   * their fd tables are read first, and the walk of every process is spared when they hold
+   * every new inode. That keeps an app's listen() → its port opening quick on a machine with
+   * thousands of fds. (A socket a new child shares with its older parent is then credited to
+   * the child; the full walk would credit the parent.)
+   */
+  private placeInLikelyHolders(inodes: readonly number[]): boolean {
+    if (this.scanCount === 0) return false; // before the first walk every process is "new"
+    const known = new Set(this.holders.values());
+    const candidates = readdirSync(this.procRoot).filter((name) => /^\d+$/.test(name)).map(Number)
+      .filter((pid) => known.has(pid) || pid > this.highestWalkedPid);
+    const wanted = new Set(inodes);
+    const found = new Map<number, number>();
+    for (const pid of candidates.sort((a, b) => a - b)) {
+      for (const inode of this.socketInodesOf(pid)) {
+        if (!wanted.has(inode)) continue;
+        const holder = found.get(inode);
+        if (holder === undefined || preferHolder(pid, holder)) found.set(inode, pid);
+      }
+    }
+    if (found.size < wanted.size) return false;
+    for (const [inode, pid] of found) this.holders.set(inode, pid);
+    return true;
+  }
+
+  /**
    * inode → holder for every socket fd of every process (what `ss -p` does). Synchronous calls
    * are several times faster than promise-based ones for thousands of tiny readlinks, so each
    * process is read in one go and the event loop gets a turn every few milliseconds.
@@ -115,6 +145,7 @@ export class ProcessAttributor {
   private async walkFdTables(): Promise<Map<number, number>> {
     this.scanCount++;
     const pids = readdirSync(this.procRoot).filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
+    this.highestWalkedPid = pids.at(-1) ?? 0;
     const found = new Map<number, number>();
     let sliceStart = performance.now();
     for (const pid of pids) {
