@@ -1,13 +1,15 @@
 // `palisaded`: the privileged helper. Applies the policy before it takes its bus name (so
 // systemd's Type=dbus ordering means "the ruleset is in place"), then serves clients until
 // stopped. Stopping leaves the ruleset in the kernel: the machine stays protected.
+// First: it keeps V8's young generation small from here on (see the module).
+import './sockets/young-generation';
 import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { connectSystemBus } from '../common/system-bus';
 import { NftAdapter } from './nft';
 import { PolicyStore } from './policy-store';
-import { SocketMonitor } from './sockets/monitor';
+import { DEFAULT_POLL_INTERVAL_MS, SocketMonitor } from './sockets/monitor';
 import { createNetworkWatcher } from './networks/watcher';
 import { DEFAULT_CAPACITY, DropLogReader } from './droplog/reader';
 import { readResolvers } from './resolvers';
@@ -18,7 +20,7 @@ import { PolkitAuthorizer } from './dbus/polkit';
 const USAGE = `usage: palisaded [--policy PATH] [--poll-interval MS] [--log-capacity N]
 
   --policy PATH         policy file (default /etc/palisade/policy.json)
-  --poll-interval MS    how often listening sockets are listed (default 250)
+  --poll-interval MS    how often listening sockets are listed (default ${DEFAULT_POLL_INTERVAL_MS})
   --log-capacity N      how many blocked attempts the drop log keeps (default ${DEFAULT_CAPACITY})
 
 The system bus is DBUS_SYSTEM_BUS_ADDRESS when set.`;
@@ -36,7 +38,7 @@ function listInterfaces(): InterfaceInfo[] {
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { policy: { type: 'string', default: '/etc/palisade/policy.json' }, 'poll-interval': { type: 'string', default: '250' }, 'log-capacity': { type: 'string', default: String(DEFAULT_CAPACITY) }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { policy: { type: 'string', default: '/etc/palisade/policy.json' }, 'poll-interval': { type: 'string', default: String(DEFAULT_POLL_INTERVAL_MS) }, 'log-capacity': { type: 'string', default: String(DEFAULT_CAPACITY) }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) {
     console.log(USAGE);

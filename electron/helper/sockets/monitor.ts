@@ -1,11 +1,15 @@
 // Watches which sockets accept packets from other hosts, and who owns them. Polling the
 // kernel's state-filtered socket dump is sub-millisecond even with thousands of connections
 // (research/tech.md §5), so the monitor polls it; /proc is walked only when a socket appears
-// that no cached process holds, so a steady state costs one dump per poll and nothing else.
+// that no cached process holds, so a steady state costs one dump per poll (compared with the
+// last one in place, nothing parsed) and one liveness check per holding process.
 import { EventEmitter } from 'node:events';
 import { isListeningEntry, type SocketEntry } from '../../../shared/runtime/sockets';
 import { SockDiag, type KernelSocket } from './sock-diag';
 import { ProcessAttributor, type AttributedProcess } from './processes';
+
+/** How often listening sockets are listed unless told otherwise (palisaded's --poll-interval). */
+export const DEFAULT_POLL_INTERVAL_MS = 250;
 
 export interface SocketMonitorOptions {
   pollIntervalMs?: number;
@@ -38,7 +42,8 @@ function socketKey(s: Pick<SocketEntry, 'protocol' | 'family' | 'address' | 'por
 
 function withProcess(socket: KernelSocket, owner: AttributedProcess | undefined): SocketEntry {
   if (!owner) return socket;
-  return owner.app ? { ...socket, process: owner.process, app: owner.app } : { ...socket, process: owner.process };
+  // Object.assign, not a spread: V8 gives every spread copy a hidden class of its own (~500 bytes).
+  return Object.assign({}, socket, owner.app ? { process: owner.process, app: owner.app } : { process: owner.process });
 }
 
 function ownerOf(entry: SocketEntry): AttributedProcess | undefined {
@@ -48,8 +53,13 @@ function ownerOf(entry: SocketEntry): AttributedProcess | undefined {
 
 /** Stable order for lists people and tests read: protocol, port, family, address, inode. */
 function compareEntries(a: SocketEntry, b: SocketEntry): number {
-  return a.protocol.localeCompare(b.protocol) || a.port - b.port || a.family - b.family
-    || a.address.localeCompare(b.address) || a.inode - b.inode;
+  return compareText(a.protocol, b.protocol) || a.port - b.port || a.family - b.family
+    || compareText(a.address, b.address) || a.inode - b.inode;
+}
+
+/** localeCompare, skipped for the equal strings most comparisons of a big list meet. */
+function compareText(a: string, b: string): number {
+  return a === b ? 0 : a.localeCompare(b);
 }
 
 export class SocketMonitor extends EventEmitter<SocketMonitorEvents> {
@@ -57,6 +67,10 @@ export class SocketMonitor extends EventEmitter<SocketMonitorEvents> {
   private readonly diag = new SockDiag();
   private readonly processes: ProcessAttributor;
   private current = new Map<string, SocketEntry>();
+  /** The listening() array `current` was built from: when the kernel hands back the same one, nothing changed. */
+  private builtFrom: readonly KernelSocket[] | undefined;
+  /** Processes holding sockets in `current`, each checked every poll. */
+  private owners = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   /** Bumped by start() and stop(): a poll started before either must not publish its result. */
   private generation = 0;
@@ -66,7 +80,7 @@ export class SocketMonitor extends EventEmitter<SocketMonitorEvents> {
 
   constructor(opts: SocketMonitorOptions = {}) {
     super();
-    this.pollIntervalMs = opts.pollIntervalMs ?? 250;
+    this.pollIntervalMs = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.processes = new ProcessAttributor({
       ...(opts.procRoot !== undefined ? { procRoot: opts.procRoot } : {}),
       ...(opts.passwdPath !== undefined ? { passwdPath: opts.passwdPath } : {}),
@@ -99,11 +113,19 @@ export class SocketMonitor extends EventEmitter<SocketMonitorEvents> {
 
   /** Every TCP and UDP socket now, connections included, with their processes. */
   async snapshot(): Promise<SocketEntry[]> {
-    const sockets = await this.diag.all();
-    const owners = await this.processes.attribute(sockets.map((s) => s.inode));
+    const sockets: SocketEntry[] = await this.diag.all();
+    const inodes = new Set(sockets.map((s) => s.inode));
+    const owners = await this.processes.attribute(inodes);
     // A complete list: whatever is not on it is gone, so the caches can let it go.
-    this.processes.retainOnly(new Set(sockets.map((s) => s.inode)));
-    return sockets.map((s) => withProcess(s, owners.get(s.inode))).sort(compareEntries);
+    this.processes.retainOnly(inodes);
+    // The dump's objects are new and ours: completed in place, not copied (thousands of them).
+    for (const socket of sockets) {
+      const owner = owners.get(socket.inode);
+      if (!owner) continue;
+      socket.process = owner.process;
+      if (owner.app) socket.app = owner.app;
+    }
+    return sockets.sort(compareEntries);
   }
 
   stats(): SocketMonitorStats {
@@ -123,7 +145,13 @@ export class SocketMonitor extends EventEmitter<SocketMonitorEvents> {
   }
 
   private async poll(generation: number): Promise<void> {
-    const sockets = (await this.diag.listening()).filter(isListeningEntry);
+    const listed = await this.diag.listening();
+    // At rest (the same sockets, their holders alive) a poll costs the dump and nothing else.
+    if (listed === this.builtFrom && this.ownersAlive()) {
+      if (generation === this.generation) this.polls++;
+      return;
+    }
+    const sockets = listed.filter(isListeningEntry);
     const next = new Map<string, SocketEntry>();
     const unattributed: KernelSocket[] = [];
     const alive = new Map<number, boolean>(); // one check per process, however many sockets it holds
@@ -149,9 +177,17 @@ export class SocketMonitor extends EventEmitter<SocketMonitorEvents> {
     const added = [...next].filter(([key]) => !this.current.has(key)).map(([, entry]) => entry);
     const removed = [...this.current].filter(([key]) => !next.has(key)).map(([, entry]) => entry);
     this.current = new Map([...next].sort(([, a], [, b]) => compareEntries(a, b)));
+    this.builtFrom = listed;
+    this.owners = new Set([...next.values()].flatMap((e) => (e.process ? [e.process.pid] : [])));
     this.processes.forget(removed.map((e) => e.inode));
     if (added.length > 0 || removed.length > 0) {
       this.emit('listening-changed', { added: added.sort(compareEntries), removed: removed.sort(compareEntries), current: this.listening() });
     }
+  }
+
+  /** A holder that exited may have left its socket to another process: that needs the full poll. */
+  private ownersAlive(): boolean {
+    for (const pid of this.owners) if (!this.processes.isAlive(pid)) return false;
+    return true;
   }
 }
