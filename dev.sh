@@ -2,6 +2,7 @@
 # The two commands a newcomer needs. Both set up what is missing first:
 #   sudo ./dev.sh app    run Palisade (today: the engine in an isolated lab, see README)
 #   sudo ./dev.sh test   run every test suite
+#   sudo ./dev.sh bench  run the benchmarks (also installs ufw, iptables and wrk to compare with)
 # Setup = Debian packages (nftables, nmap, iproute2, …) via apt-get, then `npm ci` when
 # node_modules does not match package-lock.json.
 set -euo pipefail
@@ -41,9 +42,24 @@ setup() {
   fi
 }
 
+# The benchmarks compare with ufw (on iptables) and drive connections with wrk. ufw is only ever
+# run inside a lab namespace with a private /etc/ufw; installing it does not enable it.
+BENCH_PACKAGES=(ufw iptables wrk)
+
+bench_setup() {
+  local missing=()
+  for p in "${BENCH_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "Installing Debian packages for the benchmarks: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
 case "${1:-}" in
   app) setup; exec npm run --silent lab ;;
+  bench) setup; bench_setup; shift; exec npm run --silent bench -- "$@" ;;
   test) setup; exec npm test ;;
   setup) setup ;;
-  *) echo "usage: $0 app|test|setup" >&2; exit 2 ;;
+  *) echo "usage: $0 app|test|bench [--quick]|setup" >&2; exit 2 ;;
 esac
