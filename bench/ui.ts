@@ -103,14 +103,17 @@ async function run(ctx: BenchContext): Promise<BenchSection> {
     method: `The built renderer (\`npm run build:renderer\`) in Debian's Chromium, headless, driven by playwright-core with the UI tests' flags, `
       + `served by the lab bridge with the real main-process handlers, a real palisaded (shipped poll interval) and polkitd behind it. `
       + `The lab's host namespace holds ${world.sockets.toLocaleString('en-US')} real sockets: four Node programs (listeners, UDP sockets, `
-      + `outbound connections to and inbound connections from the outside namespace). `
+      + `outbound connections to and inbound connections from the outside namespace), so the table gets them through the real path `
+      + `(sock_diag and /proc in the helper, D-Bus, the main-process handler, the bridge). `
       + `First paint: the Paint Timing API (\`first-paint\`, \`first-contentful-paint\`) in ${paintRuns} fresh browser contexts; `
       + `"Overview on screen" is when the frame after the Private card's network list appeared had been produced. `
       + `Frame time: the page scrolls the Activity table itself once per animation frame (${frames} frames a run, 120 px a frame, or a random place a frame `
       + `for the scrollbar drag); a frame runs from its requestAnimationFrame timestamp to a message posted from that callback, which the main thread `
-      + `handles only after the frame's script, style, layout, paint and commit — the main-thread work of the frame, whatever the display's rate. `
-      + `Dropped frames: gaps between frame starts counted in 60 Hz intervals. Live updates: 10 UDP sockets a second open and close and 50 connections a `
-      + `second are replaced while the table scrolls; they reach the page as the helper's listening-changed events. `
+      + `handles only after the frame's script, style, layout, paint and commit — the frame's main-thread work. Headless Chromium paces `
+      + `requestAnimationFrame at 60 Hz (16.7 ms) like a display, so the time between frames cannot show work under 16.7 ms; the work figure can. `
+      + `Dropped frames: gaps between frame starts counted in 60 Hz intervals. Main-thread CPU per frame: the renderer's own \`ThreadTime\` `
+      + `(DevTools \`Performance.getMetrics\`) over a run, divided by its frames. Live updates: 10 UDP sockets a second open and close and 50 `
+      + `connections a second are replaced while the table scrolls; they reach the page as the helper's listening-changed events. `
       + `Heap: \`Runtime.getHeapUsage\` after two \`HeapProfiler.collectGarbage\`. ${activityRuns} fresh contexts; every frame of every run is a sample.`,
     figures,
     ratios: [],

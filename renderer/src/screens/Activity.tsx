@@ -2,8 +2,8 @@
 // protocol, state, addresses, process, user, app — and for each listening socket the rule that
 // decides the packets other computers send it, on the profile of each interface that would
 // deliver them. Recent blocked attempts: the helper's drop log, live (activity/DropsView.tsx).
-// Both tables are virtualised: 10,000 rows stay smooth.
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+// Both tables are virtualised: 10,000 rows stay smooth (bench/ui.ts measures it).
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useStore, type ActivityTab } from '../store';
@@ -13,6 +13,7 @@ import { AppIcon } from '../components/AppIcon';
 import { useExposureWords } from './exposure/words';
 import { DropsView } from './activity/DropsView';
 import { Decisions, RowCache, selectRows, type Decide, type Decision, type Kind, type Protocol, type Sort, type SortColumn, type SocketRow } from './activity/rows';
+import './activity/sockets-table.css';
 
 /** Every row is this tall (two lines of text); the virtualiser relies on it. */
 const ROW_HEIGHT = 48;
@@ -35,81 +36,111 @@ const COLUMNS: { id: SortColumn | 'decided'; width: number | undefined }[] = [
 /** "Decided by" gets at least this much; below it the table scrolls sideways. */
 const DECIDED_MIN_WIDTH = 230;
 
-// Cells are ROW_HEIGHT tall, border included, and their lines fit inside: a row never grows.
-const CELL: CSSProperties = { padding: '4px 10px', height: ROW_HEIGHT, boxSizing: 'border-box', overflow: 'hidden' };
-const LINE: CSSProperties = { whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', lineHeight: '20px' };
-const SUBLINE: CSSProperties = { ...LINE, lineHeight: '18px', fontSize: '0.85em' };
-const VERDICT_LINE: CSSProperties = { ...LINE, lineHeight: '19px' };
-const STICKY: CSSProperties = { position: 'sticky', top: 0, zIndex: 1, background: 'var(--surface)', height: HEADER_HEIGHT, whiteSpace: 'nowrap', overflow: 'hidden' };
+// Rows are styled by classes (activity/sockets-table.css: cells ROW_HEIGHT tall, lines that
+// never wrap); the header and spacers, rendered far less often, keep their styles here.
+
+/** The header stays in view as one sticky box: one layer for the compositor to move, not one per column. */
+const STICKY_HEAD: CSSProperties = { position: 'sticky', top: 0, zIndex: 1 };
+const HEAD_CELL: CSSProperties = { background: 'var(--surface)', height: HEADER_HEIGHT, whiteSpace: 'nowrap', overflow: 'hidden' };
 const SORT_BUTTON: CSSProperties = { color: 'inherit', fontWeight: 'inherit', fontSize: 'inherit' };
 const SPACER_CELL: CSSProperties = { padding: 0, border: 0 };
+const SCROLLER: CSSProperties = { height: 'max(320px, calc(100vh - 380px))', overflow: 'auto', overflowAnchor: 'none' };
 
-/** The decision in words: a line per verdict, and a longer text naming the interfaces. */
-function useDecisionWords() {
+interface DecisionText { lines: string[]; detail: string; quiet: boolean }
+
+/**
+ * The decision in words: a line per verdict, and a longer text naming the interfaces. Rows with
+ * the same shape share one Decision object, so each is put in words once, not once per row shown.
+ */
+function useDecisionWords(): (d: Decision) => DecisionText {
   const { t } = useTranslation(['activity', 'common']);
   const { reason } = useExposureWords();
-  return useCallback((d: Decision): { lines: string[]; detail: string; quiet: boolean } => {
-    switch (d.kind) {
-      case 'connection': return { lines: [t('decision.connection')], detail: t('decision.connectionDetail'), quiet: true };
-      case 'loopback': return { lines: [t('decision.loopback')], detail: t('decision.loopbackDetail'), quiet: true };
-      case 'unreachable': return { lines: [t('decision.unreachable')], detail: t('decision.unreachableDetail'), quiet: true };
-      case 'pending': return { lines: [t('common:loading')], detail: t('common:loading'), quiet: true };
-      case 'firewall': {
-        const parts = d.verdicts.map((v) => ({ text: reason(v.reason, v.profile, v.state), interfaces: v.interfaces.join(', ') }));
-        const lines = parts.length <= 2 ? parts.map((p) => p.text) : [parts[0]?.text ?? '', t('decision.more', { decision: parts[1]?.text ?? '', count: parts.length - 2 })];
-        return { lines, detail: parts.map((p) => t('decision.onInterfaces', { decision: p.text, interfaces: p.interfaces })).join('\n'), quiet: false };
+  return useMemo(() => {
+    const said = new WeakMap<Decision, DecisionText>();
+    const say = (d: Decision): DecisionText => {
+      switch (d.kind) {
+        case 'connection': return { lines: [t('decision.connection')], detail: t('decision.connectionDetail'), quiet: true };
+        case 'loopback': return { lines: [t('decision.loopback')], detail: t('decision.loopbackDetail'), quiet: true };
+        case 'unreachable': return { lines: [t('decision.unreachable')], detail: t('decision.unreachableDetail'), quiet: true };
+        case 'pending': return { lines: [t('common:loading')], detail: t('common:loading'), quiet: true };
+        case 'firewall': {
+          const parts = d.verdicts.map((v) => ({ text: reason(v.reason, v.profile, v.state), interfaces: v.interfaces.join(', ') }));
+          const lines = parts.length <= 2 ? parts.map((p) => p.text) : [parts[0]?.text ?? '', t('decision.more', { decision: parts[1]?.text ?? '', count: parts.length - 2 })];
+          return { lines, detail: parts.map((p) => t('decision.onInterfaces', { decision: p.text, interfaces: p.interfaces })).join('\n'), quiet: false };
+        }
       }
-    }
+    };
+    return (d) => {
+      let text = said.get(d);
+      if (!text) {
+        text = say(d);
+        said.set(d, text);
+      }
+      return text;
+    };
   }, [t, reason]);
 }
 
 type DecisionWords = ReturnType<typeof useDecisionWords>;
 type RowLabels = ReturnType<typeof useRowLabels>;
 
-/** Words every row uses, translated once per language rather than once per row. */
+/** Words every row uses, translated once per language (and state, and process) rather than once per row. */
 function useRowLabels() {
   const { t } = useTranslation(['activity', 'common']);
-  return useMemo(() => ({
-    state: (state: SocketRow['entry']['state']) => t(`state.${state}`),
-    pid: (pid: number) => t('pid', { pid }),
-    noRemote: t('noRemote'),
-    noProcess: t('noProcess'),
-  }), [t]);
+  return useMemo(() => {
+    const states = new Map<string, string>();
+    const pids = new Map<number, string>();
+    return {
+      state: (state: SocketRow['entry']['state']) => remember(states, state, () => t(`state.${state}`)),
+      pid: (pid: number) => remember(pids, pid, () => t('pid', { pid })),
+      noRemote: t('noRemote'),
+      noProcess: t('noProcess'),
+    };
+  }, [t]);
 }
 
-const SocketRowView = memo(function SocketRowView({ row, index, decide, words, labels, showRemote }: {
-  row: SocketRow; index: number; decide: Decide; words: DecisionWords; labels: RowLabels; showRemote: boolean;
+function remember<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** A row re-renders only when what it shows changes: its socket, its place, or the firewall's verdict on it. */
+const SocketRowView = memo(function SocketRowView({ row, index, verdict, words, labels, showRemote }: {
+  row: SocketRow; index: number; verdict: Decision; words: DecisionWords; labels: RowLabels; showRemote: boolean;
 }) {
-  const verdict = decide(row.entry);
   const decision = words(verdict);
   const e = row.entry;
   return (
     <tr data-testid="socket-row" data-port={e.port} data-protocol={e.protocol} data-state={e.state} data-listening={row.listening}
       data-decision={verdict.kind === 'firewall' ? verdict.verdicts.map((v) => v.reason.kind).join(' ') : verdict.kind}
       aria-rowindex={index + 2}>
-      <td style={CELL}>
-        <div style={LINE}>{e.protocol.toUpperCase()}</div>
-        <div style={SUBLINE} className="muted">{e.family === 6 ? 'IPv6' : 'IPv4'}</div>
+      <td className="sockets-cell">
+        <div className="sockets-line">{e.protocol.toUpperCase()}</div>
+        <div className="sockets-line sub muted">{e.family === 6 ? 'IPv6' : 'IPv4'}</div>
       </td>
-      <td style={CELL} title={e.state}><div style={LINE}>{labels.state(e.state)}</div></td>
-      <td style={CELL} title={row.local}><div style={LINE} className="mono">{row.local}</div></td>
+      <td className="sockets-cell" title={e.state}><div className="sockets-line">{labels.state(e.state)}</div></td>
+      <td className="sockets-cell" title={row.local}><div className="sockets-line mono">{row.local}</div></td>
       {showRemote && (
-        <td style={CELL} title={row.remote || undefined}>
-          <div style={LINE} className="mono">{row.remote || <span className="muted" aria-label={labels.noRemote}>—</span>}</div>
+        <td className="sockets-cell" title={row.remote || undefined}>
+          <div className="sockets-line mono">{row.remote || <span className="muted" aria-label={labels.noRemote}>—</span>}</div>
         </td>
       )}
-      <td style={CELL} title={row.cmdline || undefined}>
-        <div style={LINE}>{row.processName || <span className="muted">{labels.noProcess}</span>}</div>
-        {row.pid !== undefined && <div style={SUBLINE} className="muted">{labels.pid(row.pid)}</div>}
+      <td className="sockets-cell" title={row.cmdline || undefined}>
+        <div className="sockets-line">{row.processName || <span className="muted">{labels.noProcess}</span>}</div>
+        {row.pid !== undefined && <div className="sockets-line sub muted">{labels.pid(row.pid)}</div>}
       </td>
-      <td style={CELL}><div style={LINE}>{row.user}</div></td>
-      <td style={CELL} title={row.appIdentity}>
+      <td className="sockets-cell"><div className="sockets-line">{row.user}</div></td>
+      <td className="sockets-cell" title={row.appIdentity}>
         {row.appName
-          ? <div className="row" style={{ gap: 6 }}><AppIcon src={row.appIcon} name={row.appName} /><span style={LINE}>{row.appName}</span></div>
+          ? <div className="row sockets-app"><AppIcon src={row.appIcon} name={row.appName} /><span className="sockets-line">{row.appName}</span></div>
           : <span className="muted">—</span>}
       </td>
-      <td style={CELL} title={decision.detail} className={decision.quiet ? 'muted' : undefined}>
-        {decision.lines.map((line, i) => <div key={i} style={decision.lines.length > 1 ? VERDICT_LINE : LINE}>{line}</div>)}
+      <td className={decision.quiet ? 'sockets-cell muted' : 'sockets-cell'} title={decision.detail}>
+        {decision.lines.map((line, i) => <div key={i} className={decision.lines.length > 1 ? 'sockets-line verdict' : 'sockets-line'}>{line}</div>)}
       </td>
     </tr>
   );
@@ -165,17 +196,103 @@ function useSocketPolling(busy: () => boolean): { live: boolean; resume: () => v
 function useAppDescriptions(sockets: readonly { app?: AppIdentity | undefined }[]): void {
   const describeApps = useStore((s) => s.describeApps);
   const asked = useRef(new Set<string>());
+  // The identity objects of the last look: a live change keeps nearly all of them, and those need no key.
+  const seen = useRef(new Set<AppIdentity>());
   useEffect(() => {
     const wanted = new Map<string, AppIdentity>();
+    const now = new Set<AppIdentity>();
     for (const s of sockets) {
       if (!s.app) continue;
+      now.add(s.app);
+      if (seen.current.has(s.app)) continue;
       const key = appKey(s.app);
       if (!asked.current.has(key)) wanted.set(key, s.app);
     }
+    seen.current = now;
     if (!wanted.size) return;
     for (const key of wanted.keys()) asked.current.add(key);
     void describeApps([...wanted.values()]);
   }, [sockets, describeApps]);
+}
+
+type Column = (typeof COLUMNS)[number];
+
+/** The header row: re-rendered when the order or the columns change, not as the table scrolls. */
+const SocketTableHead = memo(function SocketTableHead({ columns, sort, onSort }: { columns: readonly Column[]; sort: Sort; onSort: (column: SortColumn) => void }) {
+  const { t } = useTranslation('activity');
+  return (
+    <thead style={STICKY_HEAD}>
+      <tr aria-rowindex={1}>
+        {columns.map(({ id }) => (id === 'decided'
+          ? <th key={id} scope="col" style={HEAD_CELL}>{t(`columns.${id}`)}</th>
+          : (
+            <th key={id} scope="col" style={HEAD_CELL} aria-sort={sort.column === id ? (sort.descending ? 'descending' : 'ascending') : undefined}>
+              <button type="button" className="btn link" style={SORT_BUTTON} data-testid={`sort-${id}`} onClick={() => onSort(id)}>
+                {t(`columns.${id}`)}
+                <span aria-hidden="true">{sort.column === id ? (sort.descending ? ' ▼' : ' ▲') : ''}</span>
+              </button>
+            </th>
+          )))}
+      </tr>
+    </thead>
+  );
+});
+
+interface SocketTableProps {
+  shown: readonly SocketRow[];
+  columns: readonly Column[];
+  showRemote: boolean;
+  sort: Sort;
+  onSort: (column: SortColumn) => void;
+  decide: Decide;
+  words: DecisionWords;
+  labels: RowLabels;
+  scrollRef: RefObject<HTMLDivElement | null>;
+  onScroll: () => void;
+  /** Said in the table's place when it has no rows. */
+  empty: string | undefined;
+}
+
+/**
+ * The virtual table. Scrolling re-renders this component alone (the virtualiser's state lives
+ * here), so a frame of scrolling costs the rows that come into view and nothing above the table.
+ */
+function SocketTable({ shown, columns, showRemote, sort, onSort, decide, words, labels, scrollRef, onScroll, empty }: SocketTableProps) {
+  const { t } = useTranslation('activity');
+  const getItemKey = useCallback((index: number) => shown[index]?.key ?? index, [shown]);
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    getItemKey,
+    overscan: 8,
+    scrollMargin: HEADER_HEIGHT,
+  });
+
+  const items = virtualizer.getVirtualItems();
+  const first = items[0];
+  const last = items[items.length - 1];
+  const paddingTop = first ? first.start - HEADER_HEIGHT : 0;
+  const paddingBottom = last ? virtualizer.getTotalSize() - (last.end - HEADER_HEIGHT) : 0;
+  const tableMinWidth = columns.reduce((sum, c) => sum + (c.width ?? DECIDED_MIN_WIDTH), 0);
+
+  return (
+    <div ref={scrollRef} tabIndex={0} role="region" aria-label={t('tableLabel')} onScroll={onScroll} style={SCROLLER}>
+      <table data-testid="activity-table" aria-rowcount={shown.length + 1} style={{ tableLayout: 'fixed', minWidth: tableMinWidth }}>
+        <colgroup>{columns.map((c) => <col key={c.id} style={c.width ? { width: c.width } : undefined} />)}</colgroup>
+        <SocketTableHead columns={columns} sort={sort} onSort={onSort} />
+        <tbody>
+          {paddingTop > 0 && <tr aria-hidden="true" style={{ height: paddingTop }}><td colSpan={columns.length} style={SPACER_CELL} /></tr>}
+          {items.map((item) => {
+            const row = shown[item.index];
+            return row ? <SocketRowView key={item.key} row={row} index={item.index} verdict={decide(row.entry)} words={words} labels={labels} showRemote={showRemote} /> : null;
+          })}
+          {paddingBottom > 0 && <tr aria-hidden="true" style={{ height: paddingBottom }}><td colSpan={columns.length} style={SPACER_CELL} /></tr>}
+        </tbody>
+      </table>
+      {empty && <p className="muted" style={{ padding: '12px 16px' }} data-testid="activity-empty">{empty}</p>}
+    </div>
+  );
 }
 
 function SocketsView() {
@@ -188,6 +305,7 @@ function SocketsView() {
   const connected = useStore((s) => s.helper?.connection === 'connected');
   const lastScroll = useRef(0);
   const scrolling = useCallback(() => performance.now() - lastScroll.current < SCROLL_SETTLE_MS, []);
+  const onScroll = useCallback(() => { lastScroll.current = performance.now(); }, []);
   const { live, resume } = useSocketPolling(scrolling);
   useAppDescriptions(sockets);
   const words = useDecisionWords();
@@ -211,35 +329,17 @@ function SocketsView() {
   const decide = useMemo(() => decisions.decider(sockets, policy, interfaces), [decisions, sockets, policy, interfaces]);
   const shown = useMemo(() => selectRows(rows, kind, protocol, query, sort), [rows, kind, protocol, query, sort]);
 
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const getItemKey = useCallback((index: number) => shown[index]?.key ?? index, [shown]);
-  const virtualizer = useVirtualizer({
-    count: shown.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    getItemKey,
-    overscan: 8,
-    scrollMargin: HEADER_HEIGHT,
-  });
-
   // A new filter, search or order starts at the top.
+  const scrollRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 });
   }, [kind, protocol, query, sort]);
 
-  const items = virtualizer.getVirtualItems();
-  const first = items[0];
-  const last = items[items.length - 1];
-  const paddingTop = first ? first.start - HEADER_HEIGHT : 0;
-  const paddingBottom = last ? virtualizer.getTotalSize() - (last.end - HEADER_HEIGHT) : 0;
-
   // Listening sockets have no remote end: that column would only hold dashes.
   const showRemote = kind !== 'listening';
   const columns = useMemo(() => (showRemote ? COLUMNS : COLUMNS.filter((c) => c.id !== 'remote')), [showRemote]);
-  const tableMinWidth = columns.reduce((sum, c) => sum + (c.width ?? DECIDED_MIN_WIDTH), 0);
 
-  const toggleSort = (column: SortColumn) => setSort((s) => ({ column, descending: s.column === column ? !s.descending : false }));
-  const columnLabel = (id: SortColumn | 'decided') => t(`columns.${id}`);
+  const toggleSort = useCallback((column: SortColumn) => setSort((s) => ({ column, descending: s.column === column ? !s.descending : false })), []);
 
   const empty = !connected && sockets.length === 0 ? t('unavailable')
     : loadedAt === undefined && sockets.length === 0 ? t('common:loading')
@@ -285,35 +385,8 @@ function SocketsView() {
       )}
 
       <div className="card" style={{ padding: 0, overflow: 'hidden' }}>
-        <div ref={scrollRef} tabIndex={0} role="region" aria-label={t('tableLabel')} onScroll={() => { lastScroll.current = performance.now(); }}
-          style={{ height: 'max(320px, calc(100vh - 380px))', overflow: 'auto', overflowAnchor: 'none' }}>
-          <table data-testid="activity-table" aria-rowcount={shown.length + 1} style={{ tableLayout: 'fixed', minWidth: tableMinWidth }}>
-            <colgroup>{columns.map((c) => <col key={c.id} style={c.width ? { width: c.width } : undefined} />)}</colgroup>
-            <thead>
-              <tr aria-rowindex={1}>
-                {columns.map(({ id }) => (id === 'decided'
-                  ? <th key={id} scope="col" style={STICKY}>{columnLabel(id)}</th>
-                  : (
-                    <th key={id} scope="col" style={STICKY} aria-sort={sort.column === id ? (sort.descending ? 'descending' : 'ascending') : undefined}>
-                      <button type="button" className="btn link" style={SORT_BUTTON} data-testid={`sort-${id}`} onClick={() => toggleSort(id)}>
-                        {columnLabel(id)}
-                        <span aria-hidden="true">{sort.column === id ? (sort.descending ? ' ▼' : ' ▲') : ''}</span>
-                      </button>
-                    </th>
-                  )))}
-              </tr>
-            </thead>
-            <tbody>
-              {paddingTop > 0 && <tr aria-hidden="true" style={{ height: paddingTop }}><td colSpan={columns.length} style={SPACER_CELL} /></tr>}
-              {items.map((item) => {
-                const row = shown[item.index];
-                return row ? <SocketRowView key={item.key} row={row} index={item.index} decide={decide} words={words} labels={labels} showRemote={showRemote} /> : null;
-              })}
-              {paddingBottom > 0 && <tr aria-hidden="true" style={{ height: paddingBottom }}><td colSpan={columns.length} style={SPACER_CELL} /></tr>}
-            </tbody>
-          </table>
-          {empty && <p className="muted" style={{ padding: '12px 16px' }} data-testid="activity-empty">{empty}</p>}
-        </div>
+        <SocketTable shown={shown} columns={columns} showRemote={showRemote} sort={sort} onSort={toggleSort} decide={decide} words={words} labels={labels}
+          scrollRef={scrollRef} onScroll={onScroll} empty={empty} />
       </div>
       <p className="muted" style={{ marginTop: 10 }}>{t('footnote')}</p>
     </>

@@ -221,9 +221,12 @@ const activitySlice: Slice<ActivitySlice> = (set, get) => ({
     }
   },
   applyListening({ added, removed }) {
+    // The port is part of a socket's key: only sockets on the ports that changed need keying,
+    // not every one of a busy machine's thousands, many times a second.
+    const ports = new Set([...added, ...removed].map((s) => s.port));
     const gone = new Set(removed.map(socketKey));
-    const current = get().sockets.filter((s) => !gone.has(socketKey(s)));
-    const known = new Set(current.map(socketKey));
+    const current = get().sockets.filter((s) => !ports.has(s.port) || !gone.has(socketKey(s)));
+    const known = new Set(current.filter((s) => ports.has(s.port)).map(socketKey));
     set({ sockets: [...current, ...added.filter((s) => !known.has(socketKey(s)))] });
   },
   drops: [],

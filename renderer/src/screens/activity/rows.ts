@@ -97,66 +97,153 @@ const PENDING: Decision = { kind: 'pending' };
 
 export type Decide = (entry: SocketEntry) => Decision;
 
+/** The sockets listening on one protocol and port, and what was worked out for them. */
+interface PortState {
+  sockets: SocketEntry[];
+  /** The predictor's input for this port: a prediction reads only the sockets on its own port. */
+  ctx: ExposureContext | undefined;
+  /** Per probe target (by index), the prediction for this port. */
+  predictions: (PortPrediction | undefined)[];
+  /** Per way of binding (address, v6only, device), the decision. */
+  decisions: Map<string, Decision>;
+}
+
+/** What holds while the policy and the interfaces stay the same (for at most MAX_AGE_MS). */
+interface Basis {
+  policy: Policy | undefined;
+  interfaces: Interfaces | undefined;
+  at: number;
+  runtime: ExposureContext['runtime'];
+  targets: ProbeTarget[];
+  /** Decisions by what they say, so rows saying the same share one (and its words). */
+  said: Map<string, Decision>;
+  /** Per way of binding (address, v6only, device): which targets would reach such a socket, whatever its port. */
+  reach: Map<string, boolean[]>;
+}
+
+/** Both lists hold the same sockets, owned by the same apps, in the same order. */
+function sameSockets(a: readonly SocketEntry[], b: readonly SocketEntry[]): boolean {
+  return a.length === b.length && a.every((s, i) => {
+    const t = b[i] as SocketEntry;
+    return s === t || (socketKey(s) === socketKey(t) && (s.app ? appKey(s.app) : '') === (t.app ? appKey(t.app) : ''));
+  });
+}
+
 /**
  * The firewall's verdict for a socket, worked out when a row is shown and kept until the
- * policy, the interfaces or the set of listening sockets changes (connections come and go all
- * the time; what listens rarely changes). Predictions depend on the port and the target, not on
- * which socket asks, so sockets bound alike on one port share one answer.
+ * policy or the interfaces change, or what listens on the socket's own port does (connections
+ * come and go all the time; what listens rarely changes, and a prediction for a port depends on
+ * the sockets on that port alone). Sockets bound alike on one port share one answer.
  */
 export class Decisions {
-  private last: { policy: Policy | undefined; interfaces: Interfaces | undefined; signature: string; at: number; decide: Decide } | undefined;
+  private basis: Basis | undefined;
+  private ports = new Map<string, PortState>();
+  private listening: SocketEntry[] = [];
+  private decide: Decide | undefined;
 
   /** A rule may expire while nothing else changes: predictions are made afresh now and then. */
   static readonly MAX_AGE_MS = 15_000;
 
   decider(sockets: readonly SocketEntry[], policy: Policy | undefined, interfaces: Interfaces | undefined): Decide {
     const listening = sockets.filter(isListeningEntry);
-    const signature = listening.map((s) => `${socketKey(s)}|${s.app ? appKey(s.app) : ''}`).join('\n');
     const now = Date.now();
-    const last = this.last;
-    if (last && last.policy === policy && last.interfaces === interfaces && last.signature === signature && now - last.at < Decisions.MAX_AGE_MS) return last.decide;
-    const decide = makeDecider(listening, policy, interfaces, now);
-    this.last = { policy, interfaces, signature, at: now, decide };
-    return decide;
+    let basis = this.basis;
+    const fresh = !basis || basis.policy !== policy || basis.interfaces !== interfaces || now - basis.at >= Decisions.MAX_AGE_MS;
+    if (!basis || fresh) {
+      basis = {
+        policy, interfaces, at: now,
+        runtime: { interfaces: Object.fromEntries((interfaces ?? []).map((i) => [i.name, i.profile])), now: new Date(now).toISOString() },
+        targets: probeTargets(interfaces),
+        said: new Map(),
+        reach: new Map(),
+      };
+      this.basis = basis;
+      this.ports = new Map();
+    } else if (this.decide && listening.length === this.listening.length && listening.every((s, i) => s === this.listening[i])) {
+      // The same socket objects (only connections changed): the same answers.
+      return this.decide;
+    }
+    const byPort = new Map<string, SocketEntry[]>();
+    for (const s of listening) {
+      const key = `${s.protocol}/${s.port}`;
+      const list = byPort.get(key);
+      if (list) list.push(s);
+      else byPort.set(key, [s]);
+    }
+    const ports = new Map<string, PortState>();
+    let changed = fresh || byPort.size !== this.ports.size;
+    for (const [key, list] of byPort) {
+      const old = this.ports.get(key);
+      if (old && sameSockets(old.sockets, list)) {
+        ports.set(key, { ...old, sockets: list });
+      } else {
+        ports.set(key, newPortState(basis, list));
+        changed = true;
+      }
+    }
+    this.ports = ports;
+    this.listening = listening;
+    if (!changed && this.decide) return this.decide;
+    this.decide = makeDecide(basis, ports);
+    return this.decide;
   }
 }
 
-function makeDecider(listening: readonly SocketEntry[], policy: Policy | undefined, interfaces: Interfaces | undefined, now: number): Decide {
-  const ctx: ExposureContext | undefined = policy && {
-    policy,
-    runtime: { interfaces: Object.fromEntries((interfaces ?? []).map((i) => [i.name, i.profile])), now: new Date(now).toISOString() },
-    sockets: listening,
-  };
-  const targets = probeTargets(interfaces);
-  const predictions = targets.map(() => new Map<string, PortPrediction>());
-  const decisions = new Map<string, Decision>();
+function newPortState(basis: Basis, sockets: SocketEntry[]): PortState {
+  const ctx = basis.policy && { policy: basis.policy, runtime: basis.runtime, sockets };
+  return { sockets, ctx, predictions: [], decisions: new Map() };
+}
+
+function makeDecide(basis: Basis, ports: Map<string, PortState>): Decide {
+  // Asked for every row shown, every frame the table scrolls: known answers are a lookup.
   return (entry) => {
     if (!isListeningEntry(entry)) return CONNECTION;
-    if (isLoopbackOnly(entry)) return LOOPBACK;
-    if (!ctx) return PENDING;
-    const shape = `${entry.protocol}|${entry.port}|${entry.address}|${entry.v6Only ?? ''}|${entry.boundInterface ?? ''}`;
-    const known = decisions.get(shape);
+    const portKey = `${entry.protocol}/${entry.port}`;
+    let port = ports.get(portKey);
+    if (!port) {
+      // A socket the decider was not made with: judged as if nothing listened on its port.
+      port = newPortState(basis, []);
+      ports.set(portKey, port);
+    }
+    const shape = `${entry.address}|${entry.v6Only ?? ''}|${entry.boundInterface ?? ''}`;
+    const known = port.decisions.get(shape);
     if (known) return known;
-    const verdicts = new Map<string, Verdict>();
-    targets.forEach((target, i) => {
-      if (!receives(entry, target)) return;
-      const portKey = `${entry.protocol}/${entry.port}`;
-      const cache = predictions[i];
-      let p = cache?.get(portKey);
-      if (!p) {
-        p = predictPort(ctx, target, entry.protocol, entry.port);
-        cache?.set(portKey, p);
-      }
-      const ruleId = 'ruleId' in p.reason ? p.reason.ruleId : '';
-      const groupKey = `${p.profile}|${p.reason.kind}|${ruleId}|${p.state}`;
-      const group = verdicts.get(groupKey);
-      if (!group) verdicts.set(groupKey, { profile: p.profile, reason: p.reason, state: p.state, interfaces: [target.interface] });
-      else if (!group.interfaces.includes(target.interface)) group.interfaces.push(target.interface);
-    });
-    const decision: Decision = verdicts.size ? { kind: 'firewall', verdicts: [...verdicts.values()] } : UNREACHABLE;
-    decisions.set(shape, decision);
+    // Loopback-only depends on the address and the device alone, which the shape holds.
+    const decision = isLoopbackOnly(entry) ? LOOPBACK : port.ctx ? decideFor(basis, port, port.ctx, entry, shape) : PENDING;
+    port.decisions.set(shape, decision);
     return decision;
   };
+}
+
+function decideFor(basis: Basis, port: PortState, ctx: ExposureContext, entry: SocketEntry, binding: string): Decision {
+  let reach = basis.reach.get(binding);
+  if (!reach) {
+    reach = basis.targets.map((target) => receives(entry, target));
+    basis.reach.set(binding, reach);
+  }
+  const verdicts = new Map<string, Verdict>();
+  basis.targets.forEach((target, i) => {
+    if (!reach[i]) return;
+    let p = port.predictions[i];
+    if (!p) {
+      p = predictPort(ctx, target, entry.protocol, entry.port);
+      port.predictions[i] = p;
+    }
+    const ruleId = 'ruleId' in p.reason ? p.reason.ruleId : '';
+    const groupKey = `${p.profile}|${p.reason.kind}|${ruleId}|${p.state}`;
+    const group = verdicts.get(groupKey);
+    if (!group) verdicts.set(groupKey, { profile: p.profile, reason: p.reason, state: p.state, interfaces: [target.interface] });
+    else if (!group.interfaces.includes(target.interface)) group.interfaces.push(target.interface);
+  });
+  if (!verdicts.size) return UNREACHABLE;
+  // A verdict is its group key (profile, reason, state) and its interfaces: nothing else is shown.
+  const says = [...verdicts].map(([key, v]) => `${key}@${v.interfaces.join(',')}`).join(';');
+  let decision = basis.said.get(says);
+  if (!decision) {
+    decision = { kind: 'firewall', verdicts: [...verdicts.values()] };
+    basis.said.set(says, decision);
+  }
+  return decision;
 }
 
 /** Did anything shown in a row change? Sockets arrive as new objects with every snapshot. */
@@ -172,21 +259,30 @@ function sameShown(a: SocketEntry, b: SocketEntry): boolean {
  */
 export class RowCache {
   private rows = new Map<string, SocketRow>();
+  /** Rows by the socket object they were last derived from: a live change keeps most objects, and finding them needs no key. */
+  private byEntry = new Map<SocketEntry, SocketRow>();
 
   constructor(private readonly apps: Record<string, AppDescription>) {}
 
   derive(sockets: readonly SocketEntry[]): SocketRow[] {
     const next = new Map<string, SocketRow>();
+    const byEntry = new Map<SocketEntry, SocketRow>();
     const rows: SocketRow[] = [];
     for (const entry of sockets) {
-      const key = socketKey(entry);
+      const same = this.byEntry.get(entry);
+      const key = same ? same.key : socketKey(entry);
       if (next.has(key)) continue;
-      const old = this.rows.get(key);
-      const row = old && sameShown(old.entry, entry) ? old : makeRow(key, entry, this.apps);
+      let row = same;
+      if (!row) {
+        const old = this.rows.get(key);
+        row = old && sameShown(old.entry, entry) ? old : makeRow(key, entry, this.apps);
+      }
       next.set(key, row);
+      byEntry.set(entry, row);
       rows.push(row);
     }
     this.rows = next;
+    this.byEntry = byEntry;
     return rows;
   }
 }
