@@ -7,8 +7,10 @@ const version = (argv: string[], pattern: RegExp): string => {
   try {
     const out = execFileSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return pattern.exec(out)?.[1] ?? out.trim().split('\n')[0] ?? '?';
-  } catch {
-    return 'not installed';
+  } catch (err) {
+    // Some tools (wrk) print their version and exit non-zero.
+    const out = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
+    return pattern.exec(out)?.[1] ?? 'not installed';
   }
 };
 
