@@ -4,13 +4,13 @@
 // allowed on Private only starts or stops accepting connections.
 import { pathToFileURL } from 'node:url';
 import { Stack } from '../test/support/stack';
+import { SAMPLE_CONNECTIONS } from '../test/support/fake-networkmanager';
 import { startProber, whenPort } from './lib/outside';
 import { ANSWERING_PROFILES } from './lib/policies';
 import { summarize } from './lib/stats';
 import type { BenchContext, BenchSection, Benchmark } from './lib/types';
 
-const HOME = { uuid: '3f1c2a9e-7b64-4d2e-9c1a-5e8f0b7d6a01', id: 'Home Wi-Fi', type: '802-11-wireless', ssid: 'HomeNet', bssid: 'AA:BB:CC:00:00:01' } as const;
-const CAFE = { uuid: '8d2e4b71-0c3a-4f59-a6e2-91b7c5d3f802', id: 'Café Wi-Fi', type: '802-11-wireless', ssid: 'CafeNet', bssid: 'AA:BB:CC:00:11:22' } as const;
+const { HOME, CAFE } = SAMPLE_CONNECTIONS;
 const PORT = 8080;
 
 async function run(ctx: BenchContext): Promise<BenchSection> {

@@ -243,7 +243,7 @@ export class Firewall {
   }
 
   /** Brings interface maps and app sets in line with the current state; elements only. */
-  private async syncElements(): Promise<void> {
+  private async syncElements(portMapsNow?: PortMapContents): Promise<void> {
     if (!this.applied) return;
     const runtime = this.runtime();
     const before = this.applied.runtime;
@@ -256,7 +256,7 @@ export class Firewall {
       await this.deps.kernel.applyElements(compileAppPortsUpdate(runtime.appPorts, this.policy));
       this.applied.runtime = { ...this.applied.runtime, appPorts: runtime.appPorts };
     }
-    const portMaps = portMapsOf(this.policy, runtime.now);
+    const portMaps = portMapsNow ?? portMapsOf(this.policy, runtime.now);
     if (!samePortMaps(portMaps, this.applied.portMaps)) {
       try {
         await this.deps.kernel.applyElements(compilePortMapsUpdate(this.applied.portMaps, portMaps));
@@ -276,7 +276,8 @@ export class Firewall {
    */
   private async commit(next: Policy, opts: { persist: boolean }): Promise<void> {
     const runtime = this.runtime(next);
-    const structure = structureOf(next, runtime, portMapsOf(next, runtime.now));
+    const portMaps = portMapsOf(next, runtime.now);
+    const structure = structureOf(next, runtime, portMaps);
     let elementsOnly = this.applied !== undefined && structure !== undefined && structure === this.applied.structure;
     if (!elementsOnly) {
       const doc = compileRuleset(next, runtime);
@@ -288,7 +289,7 @@ export class Firewall {
     this.source = 'file';
     this.problem = undefined;
     if (elementsOnly) {
-      await this.syncElements();
+      await this.syncElements(portMaps);
       if (this.applied) this.applied.structure = structure;
     } else await this.applyFull(next);
     this.revision++;

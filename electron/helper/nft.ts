@@ -66,19 +66,24 @@ export class NftAdapter {
 
   /** Asks the kernel whether the transaction would be accepted, without committing it. */
   async check(doc: NftDocument): Promise<void> {
-    await this.withDocumentFile(doc, async (path) => {
-      const res = await this.run(['-c', '-j', '-f', path]);
-      if (res.code !== 0) throw new NftError('check', res.stderr, res.code);
-    });
+    await this.withDocumentFile(doc, (path) => this.checkFile(path));
+  }
+
+  private async checkFile(path: string): Promise<void> {
+    const res = await this.run(['-c', '-j', '-f', path]);
+    if (res.code !== 0) throw new NftError('check', res.stderr, res.code);
+  }
+
+  private async commitFile(path: string): Promise<void> {
+    const res = await this.run(['-j', '-f', path]);
+    if (res.code !== 0) throw new NftError('apply', res.stderr, res.code);
   }
 
   /** Checks, then commits the transaction atomically. */
   async apply(doc: NftDocument): Promise<void> {
     await this.withDocumentFile(doc, async (path) => {
-      const checked = await this.run(['-c', '-j', '-f', path]);
-      if (checked.code !== 0) throw new NftError('check', checked.stderr, checked.code);
-      const applied = await this.run(['-j', '-f', path]);
-      if (applied.code !== 0) throw new NftError('apply', applied.stderr, applied.code);
+      await this.checkFile(path);
+      await this.commitFile(path);
     });
   }
 
@@ -89,10 +94,7 @@ export class NftAdapter {
    * opening and plain rule change.
    */
   async applyElements(doc: NftDocument): Promise<void> {
-    await this.withDocumentFile(doc, async (path) => {
-      const applied = await this.run(['-j', '-f', path]);
-      if (applied.code !== 0) throw new NftError('apply', applied.stderr, applied.code);
-    });
+    await this.withDocumentFile(doc, (path) => this.commitFile(path));
   }
 
   /** Palisade's table as the kernel holds it, or null when there is none. */

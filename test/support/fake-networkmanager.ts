@@ -34,6 +34,13 @@ export interface FakeConnection {
   primary?: boolean;
 }
 
+/** Connections the system tests and benchmarks join: two Wi-Fi networks and a wired LAN. */
+export const SAMPLE_CONNECTIONS = {
+  HOME: { uuid: '3f1c2a9e-7b64-4d2e-9c1a-5e8f0b7d6a01', id: 'Home Wi-Fi', type: '802-11-wireless', ssid: 'HomeNet', bssid: 'AA:BB:CC:00:00:01' },
+  CAFE: { uuid: '8d2e4b71-0c3a-4f59-a6e2-91b7c5d3f802', id: 'Café Wi-Fi', type: '802-11-wireless', ssid: 'CafeNet', bssid: 'AA:BB:CC:00:11:22' },
+  OFFICE: { uuid: '5b9d0e3c-2a17-4c88-8f4e-0d6a7b1c9e23', id: 'Office LAN', type: '802-3-ethernet' },
+} as const;
+
 export interface FakeNetworkManager {
   /** Activates a connection (created on first use, like a saved profile); returns the Connection.Active path. */
   activate(connection: FakeConnection): string;

@@ -17,6 +17,7 @@
 // Waits poll every 200 ms up to a generous deadline and only wait: no timing is asserted.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Stack, type CliResult } from '../support/stack';
+import { SAMPLE_CONNECTIONS } from '../support/fake-networkmanager';
 import type { LabListener } from '../lab/lab';
 import type { FirewallClient } from '../../electron/client/firewall-client';
 import { InterfaceExposureSchema, NetworksSchema, StatusSchema, type SignalPayload, type Status } from '../../shared/dbus/contract';
@@ -358,9 +359,7 @@ describe('without NetworkManager: what a known network remembers', () => {
 
 // ---- 2. NetworkManager connections ----------------------------------------------------------------
 
-const HOME = { uuid: '3f1c2a9e-7b64-4d2e-9c1a-5e8f0b7d6a01', id: 'Home Wi-Fi', type: '802-11-wireless', ssid: 'HomeNet', bssid: 'AA:BB:CC:00:00:01' } as const;
-const CAFE = { uuid: '8d2e4b71-0c3a-4f59-a6e2-91b7c5d3f802', id: 'Café Wi-Fi', type: '802-11-wireless', ssid: 'CafeNet', bssid: 'AA:BB:CC:00:11:22' } as const;
-const OFFICE = { uuid: '5b9d0e3c-2a17-4c88-8f4e-0d6a7b1c9e23', id: 'Office LAN', type: '802-3-ethernet' } as const;
+const { HOME, CAFE, OFFICE } = SAMPLE_CONNECTIONS;
 
 describe('with NetworkManager: the connection is the network', () => {
   let stack: Stack;
