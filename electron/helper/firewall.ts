@@ -41,6 +41,8 @@ export interface KernelPort {
 export interface StorePort {
   load(): Promise<{ policy: Policy; source: 'file' | 'last-good' | 'default'; problem?: { file: string; reason: string } }>;
   save(policy: Policy): Promise<void>;
+  /** Resolves once writes that follow a save (the last good copy) are done. */
+  settled?(): Promise<void>;
 }
 
 export interface SocketPort extends EventEmitter {
@@ -206,6 +208,7 @@ export class Firewall {
     await this.deps.networks?.stop();
     await this.deps.dropLog?.stop();
     await this.queue;
+    await this.deps.store.settled?.();
   }
 
   private report(what: string, err: unknown): void {
@@ -284,7 +287,9 @@ export class Firewall {
       elementsOnly = this.applied !== undefined && shapeOf(doc, next) === this.applied.shape;
       if (!elementsOnly) await this.deps.kernel.check(doc);
     }
-    if (opts.persist) await this.deps.store.save(this.pending ? this.pending.previous : next);
+    // The file is the commit point: written before the kernel changes, so that a helper killed
+    // at any moment leaves the kernel at the file's policy or one change behind it, never ahead.
+    if (opts.persist) await this.save(this.pending ? this.pending.previous : next);
     this.policy = next;
     this.source = 'file';
     this.problem = undefined;
@@ -297,6 +302,15 @@ export class Firewall {
     this.scheduleExpiry();
     this.deps.onRevision?.();
     this.emitStatus();
+  }
+
+  /** Writes the policy file; a failure is the caller's to hear about, and changes nothing. */
+  private async save(policy: Policy): Promise<void> {
+    try {
+      await this.deps.store.save(policy);
+    } catch (err) {
+      throw failed(`the policy file ${this.deps.policyPath} could not be written, nothing was changed: ${(err as Error).message}`);
+    }
   }
 
   private emitStatus(): void {

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { NftDocument } from '../../shared/nft/json';
 import { TABLE_FAMILY, TABLE_NAME } from '../../shared/compiler/layout';
 
+/** Documents up to this size go to nft as its argument (the kernel caps one at 128 KiB). */
+const INLINE_DOCUMENT_BYTES = 64 * 1024;
+
 export class NftError extends Error {
   constructor(readonly operation: 'check' | 'apply' | 'list' | 'remove', readonly nftMessage: string, readonly exitCode: number | null) {
     super(`nft ${operation} failed: ${nftMessage.trim() || `exit code ${exitCode}`}`);
@@ -35,15 +38,18 @@ export class NftAdapter {
 
   /**
    * nft reads `-f -` by opening /dev/stdin, which fails on the socket pairs Node uses for a
-   * child's stdio, and one argument is capped at 128 KiB; so a transaction goes through a
-   * private file that lives only for the call.
+   * child's stdio, and one argument is capped at 128 KiB; so a large transaction goes through a
+   * private file that lives only for the call. A small one (an element change) is passed as
+   * nft's argument: no file to create and remove on the way of every rule change.
    */
-  private async withDocumentFile<T>(doc: NftDocument, body: (path: string) => Promise<T>): Promise<T> {
+  private async withDocument<T>(doc: NftDocument, body: (input: readonly string[]) => Promise<T>): Promise<T> {
+    const text = JSON.stringify(doc);
+    if (Buffer.byteLength(text) <= INLINE_DOCUMENT_BYTES) return body([text]);
     const dir = await mkdtemp(join(tmpdir(), 'palisade-nft-'));
     try {
       const path = join(dir, 'transaction.json');
-      await writeFile(path, JSON.stringify(doc), { mode: 0o600 });
-      return await body(path);
+      await writeFile(path, text, { mode: 0o600 });
+      return await body(['-f', path]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -66,24 +72,24 @@ export class NftAdapter {
 
   /** Asks the kernel whether the transaction would be accepted, without committing it. */
   async check(doc: NftDocument): Promise<void> {
-    await this.withDocumentFile(doc, (path) => this.checkFile(path));
+    await this.withDocument(doc, (input) => this.checkDocument(input));
   }
 
-  private async checkFile(path: string): Promise<void> {
-    const res = await this.run(['-c', '-j', '-f', path]);
+  private async checkDocument(input: readonly string[]): Promise<void> {
+    const res = await this.run(['-c', '-j', ...input]);
     if (res.code !== 0) throw new NftError('check', res.stderr, res.code);
   }
 
-  private async commitFile(path: string): Promise<void> {
-    const res = await this.run(['-j', '-f', path]);
+  private async commitDocument(input: readonly string[]): Promise<void> {
+    const res = await this.run(['-j', ...input]);
     if (res.code !== 0) throw new NftError('apply', res.stderr, res.code);
   }
 
   /** Checks, then commits the transaction atomically. */
   async apply(doc: NftDocument): Promise<void> {
-    await this.withDocumentFile(doc, async (path) => {
-      await this.checkFile(path);
-      await this.commitFile(path);
+    await this.withDocument(doc, async (input) => {
+      await this.checkDocument(input);
+      await this.commitDocument(input);
     });
   }
 
@@ -94,7 +100,7 @@ export class NftAdapter {
    * opening and plain rule change.
    */
   async applyElements(doc: NftDocument): Promise<void> {
-    await this.withDocumentFile(doc, (path) => this.commitFile(path));
+    await this.withDocument(doc, (input) => this.commitDocument(input));
   }
 
   /** Palisade's table as the kernel holds it, or null when there is none. */
@@ -120,8 +126,8 @@ export class NftAdapter {
   /** Removes Palisade's table, if present; nothing else. */
   async removeTable(): Promise<void> {
     const table = { family: TABLE_FAMILY, name: TABLE_NAME };
-    await this.withDocumentFile({ nftables: [{ add: { table } }, { delete: { table } }] }, async (path) => {
-      const res = await this.run(['-j', '-f', path]);
+    await this.withDocument({ nftables: [{ add: { table } }, { delete: { table } }] }, async (input) => {
+      const res = await this.run(['-j', ...input]);
       if (res.code !== 0) throw new NftError('remove', res.stderr, res.code);
     });
   }

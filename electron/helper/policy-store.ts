@@ -33,6 +33,8 @@ export interface LoadResult {
 export interface PolicyStoreOptions {
   /** Where the copy of the last successfully saved policy lives; default `${path}.last-good`. */
   lastGoodPath?: string;
+  /** Told when the last good copy could not be written after the main file was (the save stands). */
+  warn?: (message: string) => void;
 }
 
 type ReadOutcome =
@@ -45,8 +47,11 @@ export class PolicyStore {
   /** Saves run one at a time, so the main file and the last good copy are written in order. */
   private pending: Promise<void> = Promise.resolve();
 
+  private readonly warn: (message: string) => void;
+
   constructor(readonly path: string, opts: PolicyStoreOptions = {}) {
     this.lastGoodPath = opts.lastGoodPath ?? `${path}.last-good`;
+    this.warn = opts.warn ?? (() => undefined);
   }
 
   /** Never writes: a broken file stays as it is, for the administrator to inspect and fix. */
@@ -60,21 +65,37 @@ export class PolicyStore {
     return { policy: defaultPolicy(), source: 'default', problem: main.problem, lastGoodProblem: lastGood.problem };
   }
 
-  /** Validates, then replaces the main file and the last good copy atomically. */
+  /**
+   * Validates, then replaces the main file and then the last good copy, each atomically.
+   * Resolves once the main file, the commit point, is on disk: when it cannot be written the
+   * save fails and neither file changed. When only the copy cannot be, the save stands and
+   * `warn` is told. A crash before the copy leaves the previous good policy there, still good.
+   */
   save(policy: Policy): Promise<void> {
-    const run = this.pending.then(() => this.saveNow(policy));
-    this.pending = run.catch(() => undefined);
-    return run;
+    const committed = this.pending.then(() => this.writeMain(policy));
+    // The copy follows the commit without holding up the caller; the next save waits for it.
+    this.pending = committed.then((text) => this.writeLastGood(text), () => undefined);
+    return committed.then(() => undefined);
   }
 
-  private async saveNow(policy: Policy): Promise<void> {
+  /** Resolves once every save so far has finished, the last good copy included. */
+  async settled(): Promise<void> {
+    await this.pending;
+  }
+
+  private async writeMain(policy: Policy): Promise<string> {
     const checked = validatePolicy(policy);
     if (!checked.ok) throw new PolicyValidationError(checked.issues);
     // What is written is what load() will return: defaults filled in, nothing else.
     const text = `${JSON.stringify(checked.value, null, 2)}\n`;
-    // Each file is replaced atomically on its own, so writing both at once never leaves either
-    // half-written, and the two fsyncs overlap instead of adding up.
-    await Promise.all([writeFileAtomically(this.path, text), writeFileAtomically(this.lastGoodPath, text)]);
+    await writeFileAtomically(this.path, text);
+    return text;
+  }
+
+  /** Only a policy that made it into the main file becomes the last good one. */
+  private async writeLastGood(text: string): Promise<void> {
+    await writeFileAtomically(this.lastGoodPath, text)
+      .catch((err: unknown) => this.warn(`the last good copy ${this.lastGoodPath} could not be written: ${(err as Error).message}`));
   }
 }
 

@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<void> {
   const early: (() => void)[] = [];
   const firewall = new Firewall({
     kernel: new NftAdapter(),
-    store: new PolicyStore(values.policy),
+    store: new PolicyStore(values.policy, { warn: (message) => log(`palisaded: ${message}`) }),
     policyPath: values.policy,
     sockets: new SocketMonitor({ pollIntervalMs }),
     networks: await createNetworkWatcher(bus),

@@ -81,14 +81,33 @@ export function profilePortRules(settings: Pick<ProfileSettings, 'enabled' | 'sh
   return settings.enabled && !settings.shieldsUp ? splitPortRules(entries) : { listening: [], always: [], linear: [...entries] };
 }
 
-function mapElements(rules: readonly PortRule[]): NftExpression[] {
-  return rules.flatMap((r) => keysOf(r).map((k) => [concat(k.protocol, k.from === k.to ? k.from : range(k.from, k.to)), portRuleCounter(r.id)]));
+interface RuleElements {
+  elem: readonly NftExpression[];
+  /** One short string per element, in the same order: diffs compare these, not JSON. */
+  keys: readonly string[];
 }
 
-/** One short string per element, in the same order as mapElements: diffs compare these, not JSON. */
-function elementKeys(rules: readonly PortRule[]): string[] {
-  return rules.flatMap((r) => keysOf(r).map((k) => `${k.protocol} ${k.from}-${k.to} ${r.id}`));
+/**
+ * A rule's elements, kept per rule object. Validated policy entries are frozen, and a rule
+ * change meets a thousand rules it has seen before; what is kept is frozen too, as it ends up
+ * in many documents.
+ */
+const elementsByRule = new WeakMap<PortRule, RuleElements>();
+
+function ruleElements(r: PortRule): RuleElements {
+  const known = elementsByRule.get(r);
+  if (known) return known;
+  const keys = keysOf(r);
+  const made: RuleElements = Object.freeze({
+    elem: Object.freeze(keys.map((k) => Object.freeze([concat(k.protocol, k.from === k.to ? k.from : range(k.from, k.to)), portRuleCounter(r.id)]) as NftExpression)),
+    keys: Object.freeze(keys.map((k) => `${k.protocol} ${k.from}-${k.to} ${r.id}`)),
+  });
+  if (Object.isFrozen(r)) elementsByRule.set(r, made);
+  return made;
 }
+
+const mapElements = (rules: readonly PortRule[]): NftExpression[] => rules.flatMap((r) => ruleElements(r).elem);
+const elementKeys = (rules: readonly PortRule[]): string[] => rules.flatMap((r) => ruleElements(r).keys);
 
 /** `counter name meta l4proto . th dport map @m`: matches (and counts) only packets whose key is in the map. */
 export const countedLookup = (mapName: string): NftStatement => ({ counter: { map: { key: concat(meta('l4proto'), payload('th', 'dport')), data: setRef(mapName) } } });

@@ -134,6 +134,7 @@ describe('load', () => {
     const elsewhere = join(dir, 'var/lib/palisade/policy.json.bak');
     const store = new PolicyStore(policyPath, { lastGoodPath: elsewhere });
     await store.save(withRule('web', 8080));
+    await store.settled();
     expect(await readFile(elsewhere, 'utf8')).toBe(prettyJson(withRule('web', 8080)));
     await writeFile(policyPath, '{');
     expect(await store.load()).toMatchObject({ source: 'last-good', policy: withRule('web', 8080) });
@@ -169,6 +170,7 @@ describe('save', () => {
       const loaded = await store.load();
       expect(loaded).toEqual({ policy, source: 'file' } satisfies LoadResult);
       expect(await readFile(policyPath, 'utf8')).toBe(prettyJson(policy));
+      await store.settled();
       expect(await readFile(lastGoodPath, 'utf8')).toBe(prettyJson(policy));
     }), { numRuns: 40 });
   });
@@ -199,6 +201,7 @@ describe('save', () => {
 
     await store.save(withRule('ssh', 22));
     await expect(store.save(invalid)).rejects.toThrow(PolicyValidationError);
+    await store.settled();
     expect(await readFile(policyPath, 'utf8')).toBe(prettyJson(withRule('ssh', 22)));
     expect(await readFile(lastGoodPath, 'utf8')).toBe(prettyJson(withRule('ssh', 22)));
     expect((await readdir(join(dir, 'etc/palisade'))).sort()).toEqual(['policy.json', 'policy.json.last-good']);
@@ -208,8 +211,35 @@ describe('save', () => {
     const store = new PolicyStore(policyPath);
     const policies = Array.from({ length: 10 }, (_, i) => withRule(`r${i}`, 1000 + i));
     await Promise.all(policies.map((p) => store.save(p)));
+    await store.settled();
     expect((await store.load()).policy).toEqual(policies.at(-1));
     expect(await readFile(lastGoodPath, 'utf8')).toBe(prettyJson(withRule('r9', 1009)));
+  });
+
+  it('a main file that cannot be replaced fails the save and leaves both files as they were', async () => {
+    const store = new PolicyStore(policyPath);
+    await store.save(withRule('ssh', 22));
+    // A directory in the main file's place: the rename onto it fails.
+    await store.settled();
+    await rm(policyPath);
+    await mkdir(policyPath);
+    await expect(store.save(withRule('web', 8080))).rejects.toThrow(/EISDIR|directory/);
+    await store.settled();
+    expect(await readFile(lastGoodPath, 'utf8')).toBe(prettyJson(withRule('ssh', 22)));
+    expect(await tempFilesIn(join(dir, 'etc/palisade'))).toEqual([]);
+  });
+
+  it('a last good copy that cannot be replaced leaves the save standing, and says so', async () => {
+    const warnings: string[] = [];
+    const store = new PolicyStore(policyPath, { warn: (m) => warnings.push(m) });
+    await store.save(withRule('ssh', 22));
+    await store.settled();
+    await rm(lastGoodPath);
+    await mkdir(lastGoodPath);
+    await store.save(withRule('web', 8080));
+    await store.settled();
+    expect(await readFile(policyPath, 'utf8')).toBe(prettyJson(withRule('web', 8080)));
+    expect(warnings).toEqual([expect.stringContaining(`the last good copy ${lastGoodPath} could not be written`)]);
   });
 
   it('removes temp files a killed writer left behind, and never mistakes them for the policy', async () => {
@@ -285,10 +315,11 @@ async function killWriterAtRandom(lane: Lane, setup: CrashSetup): Promise<{ anno
   await exited;
 
   const announced = out.split('\n').filter(Boolean).map(Number);
-  const candidates = (before: Policy | undefined) => [before, ...announced.map((i) => policies[i])].slice(-2);
+  const candidates = (before: Policy | undefined, count: number) => [before, ...announced.map((i) => policies[i])].slice(-count);
   const context = `writer ${child.pid} announced ${announced.length} saves`;
-  const main = await checkFile(lane.target, candidates(lane.mainState), context);
-  const lastGood = await checkFile(`${lane.target}.last-good`, candidates(lane.lastGoodState), context);
+  const main = await checkFile(lane.target, candidates(lane.mainState, 2), context);
+  // The copy is written after its save returns, so it may still be a save behind the main file.
+  const lastGood = await checkFile(`${lane.target}.last-good`, candidates(lane.lastGoodState, 3), context);
 
   const loaded = await new PolicyStore(lane.target).load();
   if (main.onDisk) expect(loaded, context).toEqual({ policy: main.onDisk, source: 'file' });

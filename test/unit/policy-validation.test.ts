@@ -924,3 +924,50 @@ describe('identity helpers', () => {
     expect(networkKey({ kind: 'networkmanager', uuid: UUID_A })).toBe(`nm:${UUID_A}`);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Entries already validated (a policy edit keeps the old entries and adds or replaces a few)
+
+describe('entries known to be valid', () => {
+  const base = (): Policy => parsePolicy(doc({
+    apps: [app('app-a', exe('/usr/bin/a'))],
+    portRules: Array.from({ length: 50 }, (_, i) => portRule({ id: `r${i}`, ports: { from: 1000 + i, to: 1000 + i } })),
+    networks: [network(nm(UUID_A))],
+  }));
+
+  it('are frozen, so what was checked cannot change afterwards', () => {
+    const policy = base();
+    expect(Object.isFrozen(policy.portRules[0])).toBe(true);
+    expect(Object.isFrozen(policy.portRules[0]?.ports)).toBe(true);
+    expect(Object.isFrozen(policy.apps[0]?.identity)).toBe(true);
+  });
+
+  it('a new bad entry beside them is reported at its own index in the whole list', () => {
+    const policy = base();
+    expectIssues({ ...policy, portRules: [...policy.portRules, portRule({ id: 'new', ports: { from: 9, to: 8 } })] },
+      [{ path: 'portRules[50].ports.to', says: '"from" must not be greater than "to"' }]);
+  });
+
+  it('a new entry reusing a known entry\'s id is refused', () => {
+    const policy = base();
+    expectIssues({ ...policy, portRules: [...policy.portRules, portRule({ id: 'r3', ports: { from: 9, to: 9 } })] },
+      [{ path: 'portRules[50].id', says: 'id "r3" is already used by portRules[3]' }]);
+  });
+
+  it('property: the verdict is the one a document of plain copies gets', () => {
+    const fields = fc.record({
+      id: fc.constantFrom('r1', 'r7', 'n1', 'n2', 'app-a', ''),
+      action: fc.constantFrom('allow', 'block', 'deny'),
+      protocol: fc.constantFrom('tcp', 'udp', 'both', 'icmp'),
+      ports: fc.record({ from: fc.integer({ min: -1, max: 65536 }), to: fc.integer({ min: -1, max: 65536 }) }),
+      profiles: fc.subarray(['private', 'public', 'private'], { minLength: 0 }),
+      enabled: fc.boolean(),
+    }, { requiredKeys: ['id', 'action', 'protocol', 'ports'] });
+    const policy = base();
+    fc.assert(fc.property(fc.array(fields, { maxLength: 3 }), fc.nat(49), fc.boolean(), (added, at, drop) => {
+      const known = drop ? policy.portRules.filter((_, i) => i !== at) : policy.portRules;
+      const mixed = { ...policy, portRules: [...known.slice(0, at), ...added, ...known.slice(at)] };
+      expect(validatePolicy(mixed)).toEqual(validatePolicy(structuredClone(mixed)));
+    }), { numRuns: 300 });
+  });
+});
