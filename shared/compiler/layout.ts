@@ -24,6 +24,8 @@ export const INTERFACE_MAPS = {
 export const profileChains = (p: ProfileName) => ({
   /** Anti-spoofing (reverse-path filter) for interfaces in this profile. */
   prerouting: `pre_${p}`,
+  /** Where a packet with no route back goes: logged, counted, dropped. */
+  spoofed: `spoofed_${p}`,
   /** Inbound decisions for interfaces in this profile. */
   input: `in_${p}`,
   /** Traffic no rule allowed: logged, then the final verdict. */

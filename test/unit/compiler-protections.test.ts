@@ -967,8 +967,12 @@ describe('anti-spoofing', () => {
       expect(chainRules(doc, `pre_${p}`).map((r) => ({ comment: r.comment, expr: r.expr }))).toEqual([
         { comment: `palisade:profile:${p}-spoof-nd`, expr: [eq({ payload: { protocol: 'icmpv6', field: 'type' } }, { set: ['nd-neighbor-solicit', 'nd-neighbor-advert', 'nd-router-solicit', 'nd-router-advert'] }), ACCEPT] },
         { comment: `palisade:profile:${p}-spoof-dhcp`, expr: [eq(saddr(4), '0.0.0.0'), eq({ payload: { protocol: 'udp', field: 'dport' } }, 67), ACCEPT] },
-        { comment: undefined, expr: [FIB_MISSING, ...logged(`pal:${p}:spoof`)] },
-        { comment: `palisade:profile:${p}-spoofed`, expr: [FIB_MISSING, COUNTER, DROP] },
+        { comment: undefined, expr: [FIB_MISSING, gotoChain(`spoofed_${p}`)] },
+      ]);
+      // One route lookup per packet; the log and the counted drop follow in their own chain.
+      expect(chainRules(doc, `spoofed_${p}`).map((r) => ({ comment: r.comment, expr: r.expr }))).toEqual([
+        { comment: undefined, expr: logged(`pal:${p}:spoof`) },
+        { comment: `palisade:profile:${p}-spoofed`, expr: [COUNTER, DROP] },
       ]);
     }
   });
@@ -978,15 +982,17 @@ describe('anti-spoofing', () => {
     for (const p of PROFILES) {
       expect(chainDef(doc, `pre_${p}`).hook).toBeUndefined();
       expect(chainRules(doc, `pre_${p}`)).toEqual([]);
+      expect(chainRules(doc, `spoofed_${p}`)).toEqual([]);
     }
     expect(JSON.stringify(doc)).not.toContain('fib');
   });
 
-  it('the prerouting base chain runs at priority -300 (before conntrack), exempts loopback, dispatches on iifname, Public by default', () => {
+  it('the prerouting base chain runs at priority -150 (after conntrack), exempts loopback and established flows, dispatches on iifname, Public by default', () => {
     const doc = compile(policyOf(), runtimeOf({ interfaces: { eth0: 'private' } }));
-    expect(chainDef(doc, 'prerouting')).toMatchObject({ type: 'filter', hook: 'prerouting', prio: -300, policy: 'accept' });
+    expect(chainDef(doc, 'prerouting')).toMatchObject({ type: 'filter', hook: 'prerouting', prio: -150, policy: 'accept' });
     expect(chainRules(doc, 'prerouting').map((r) => r.expr)).toEqual([
       [eq({ meta: { key: 'iif' } }, 'lo'), ACCEPT],
+      [{ match: { op: 'in', left: { ct: { key: 'state' } }, right: ['established', 'related'] } }, ACCEPT],
       [{ vmap: { key: { meta: { key: 'iifname' } }, data: '@iface_pre' } }],
       [gotoChain('pre_public')],
     ]);

@@ -216,15 +216,26 @@ describe('the transaction', () => {
 });
 
 describe('base chains', () => {
+  const stealthAlwaysOpen = () => policyOf({ portRules: [portRule('open', { alwaysOpen: true, protocol: 'tcp', ports: { from: 9998, to: 9998 } })] });
+
   it('input drops by default; output and postrouting accept', () => {
-    const doc = compile();
+    const doc = compile(stealthAlwaysOpen());
     expect(chainDef(doc, 'input')).toMatchObject({ type: 'filter', hook: 'input', policy: 'drop' });
     expect(chainDef(doc, 'output')).toMatchObject({ type: 'filter', hook: 'output', policy: 'accept' });
     expect(chainDef(doc, 'postrouting')).toMatchObject({ type: 'filter', hook: 'postrouting', policy: 'accept' });
     // Profile chains are regular chains, reached only by goto.
     for (const p of PROFILES) {
-      for (const name of [`pre_${p}`, `in_${p}`, `deny_${p}`, `final_${p}`, `out_${p}`, `post_${p}`]) expect(chainDef(doc, name).hook).toBeUndefined();
+      for (const name of [`pre_${p}`, `spoofed_${p}`, `in_${p}`, `deny_${p}`, `final_${p}`, `out_${p}`, `post_${p}`]) expect(chainDef(doc, name).hook).toBeUndefined();
     }
+  });
+
+  it('no postrouting hook while no profile has a stealth rule for always-open ports: every packet out would pass it for nothing', () => {
+    const without = compile();
+    expect(without.nftables.some((c) => 'add' in c && 'chain' in c.add && c.add.chain.name === 'postrouting')).toBe(false);
+    expect(setOrMap(without, 'map', 'iface_post')).toMatchObject({ type: 'ifname', map: 'verdict' }); // profile switches still fill it
+    const off = compile(policyOf({ ...stealthAlwaysOpen(), profiles: { private: { stealth: false }, public: { stealth: false } } }));
+    expect(off.nftables.some((c) => 'add' in c && 'chain' in c.add && c.add.chain.name === 'postrouting')).toBe(false);
+    expect(chainDef(compile(stealthAlwaysOpen()), 'postrouting')).toMatchObject({ hook: 'postrouting' });
   });
 
   it('input: loopback, established, invalid, ICMPv6, DHCPv6 replies, then the interface map, then in_public', () => {
@@ -263,7 +274,7 @@ describe('base chains', () => {
   });
 
   it('output and postrouting dispatch on oifname to their maps, Public by default', () => {
-    const doc = compile();
+    const doc = compile(stealthAlwaysOpen());
     expect(chainRules(doc, 'output').map((r) => r.expr)).toContainEqual([{ vmap: { key: { meta: { key: 'oifname' } }, data: '@iface_out' } }]);
     expect(lastRule(doc, 'output').expr).toEqual([gotoChain('out_public')]);
     expect(chainRules(doc, 'postrouting').map((r) => r.expr)).toContainEqual([{ vmap: { key: { meta: { key: 'oifname' } }, data: '@iface_post' } }]);
