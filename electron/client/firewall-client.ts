@@ -6,7 +6,7 @@ import { connectSystemBus } from '../common/system-bus';
 import type { z } from 'zod';
 import {
   BUS_NAME, DBUS_ERRORS, INTERFACE_NAME, METHODS, OBJECT_PATH, SIGNALS,
-  type MethodArgs, type MethodName, type MethodResult, type SignalName, type SignalPayload,
+  type MethodArgs, type MethodName, type MethodResult, type SignalName, type SignalPayload, type WireCodec,
 } from '../../shared/dbus/contract';
 
 const { Message, MessageType } = dbus;
@@ -84,9 +84,13 @@ export class FirewallClient {
     } catch {
       throw new FirewallError('protocol', `${method}: the helper answered with something that is not JSON`);
     }
-    const parsed = (METHODS[method].result as z.ZodType).safeParse(json);
-    if (!parsed.success) throw new FirewallError('protocol', `${method}: unexpected answer from the helper (${parsed.error.issues[0]?.message ?? 'invalid'}); are the app and the helper the same version?`);
-    return parsed.data as MethodResult<M>;
+    // A method with a wire codec (ListSockets) answers in its compact form: that is what is
+    // checked, then decoded into the result.
+    const spec = METHODS[method];
+    const wire = spec.wire as WireCodec<MethodResult<M>, unknown> | undefined;
+    const parsed = (wire ? wire.schema : spec.result as z.ZodType).safeParse(json);
+    if (!parsed.success) throw new FirewallError('protocol', `${method}: unexpected answer from the helper (${describeIssue(parsed.error.issues[0])}); are the app and the helper the same version?`);
+    return wire ? wire.decode(parsed.data) : parsed.data as MethodResult<M>;
   }
 
   /** Subscribes to a signal; returns the function that unsubscribes. */
@@ -138,6 +142,12 @@ export class FirewallClient {
   close(): void {
     this.bus.disconnect();
   }
+}
+
+/** The first problem zod found, with where it is when that is not the top of the document. */
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'invalid';
+  return issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -5,7 +5,10 @@
 // On the wire every method takes one string and returns one string: a JSON document whose shape
 // is the zod schema below (args are validated by the helper, results by the client). Signals
 // carry one JSON string the same way. Structured documents such as the policy are JSON already;
-// mapping them onto D-Bus variants would add a second, weaker schema.
+// mapping them onto D-Bus variants would add a second, weaker schema. A method whose answer is
+// too big for that (ListSockets: thousands of sockets) has a wire codec: the helper encodes the
+// result into a compact document, the client checks that document against the codec's schema and
+// decodes it, so callers still get the result type below.
 import { z } from 'zod';
 import {
   AppIdentitySchema, KnownNetworkSchema, NetworkIdentitySchema, PolicySchema, ProfileNameSchema, ProfileSettingsSchema,
@@ -16,6 +19,7 @@ import { DropEntrySchema, HitCountsSchema } from '../runtime/droplog';
 import type { SocketEntry } from '../runtime/sockets';
 import type { ActiveNetwork } from '../runtime/networks';
 import type { InterfaceExposure } from '../exposure/predict';
+import { ProcessInfoSchema, SOCKET_STATES, socketListCodec } from './socket-wire';
 
 export const BUS_NAME = 'org.palisade.Firewall1';
 export const OBJECT_PATH = '/org/palisade/Firewall1';
@@ -40,18 +44,10 @@ export const DBUS_ERRORS = {
 
 // ---- payloads ----------------------------------------------------------------------------
 
-const ProcessInfoSchema = z.object({
-  pid: z.number().int(),
-  exe: z.string().nullable(),
-  cmdline: z.array(z.string()),
-  uid: z.number().int(),
-  user: z.string().nullable(),
-});
-
 export const SocketEntrySchema = z.object({
   protocol: z.enum(['tcp', 'udp']),
   family: z.union([z.literal(4), z.literal(6)]),
-  state: z.enum(['LISTEN', 'UNCONN', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSING']),
+  state: z.enum(SOCKET_STATES),
   address: z.string(),
   port: z.number().int(),
   remoteAddress: z.string(),
@@ -163,14 +159,31 @@ const NoArgs = z.strictObject({});
 
 // ---- the interface -----------------------------------------------------------------------
 
-interface MethodSpec<A extends z.ZodType, R extends z.ZodType> { access: Access; args: A; result: R; doc: string }
-const method = <A extends z.ZodType, R extends z.ZodType>(access: Access, args: A, result: R, doc: string): MethodSpec<A, R> => ({ access, args, result, doc });
+/**
+ * How a result travels when plain JSON of it is too costly: `encode` runs in the helper before
+ * JSON.stringify, `schema` checks the parsed document in the client, `decode` turns a checked
+ * document back into the result. decode(encode(x)) must equal x (test/unit/socket-wire.test.ts).
+ */
+export interface WireCodec<T, W> {
+  schema: z.ZodType<W>;
+  encode(value: T): W;
+  decode(wire: W): T;
+}
+
+interface MethodSpec<A extends z.ZodType, R extends z.ZodType> {
+  access: Access; args: A; result: R; doc: string;
+  /** The result's wire form, when it is not the plain JSON of `result`. */
+  wire?: WireCodec<z.output<R>, unknown> | undefined;
+}
+const method = <A extends z.ZodType, R extends z.ZodType>(access: Access, args: A, result: R, doc: string, wire?: WireCodec<z.output<R>, unknown>): MethodSpec<A, R> =>
+  ({ access, args, result, doc, wire });
 
 export const METHODS = {
   GetStatus: method('read', NoArgs, StatusSchema, 'Profiles, the profile in force on each interface, and the helper\'s health.'),
   GetPolicy: method('read', NoArgs, PolicySchema, 'The policy in force.'),
   ListSockets: method('read', z.strictObject({ listening: z.boolean().default(false) }), z.array(SocketEntrySchema),
-    'Sockets with their process and app; with listening, only those that accept packets from other hosts.'),
+    'Sockets with their process and app; with listening, only those that accept packets from other hosts. Answers in the compact form of shared/dbus/socket-wire.ts.',
+    socketListCodec),
   GetExposure: method('read', z.strictObject({ interface: z.string().optional() }), z.array(InterfaceExposureSchema),
     'What a scanner on another host would see, per interface.'),
   GetRuleset: method('read', NoArgs, z.object({ text: z.string() }), 'table inet palisade as the kernel holds it.'),

@@ -1,14 +1,14 @@
 // The helper's D-Bus front door. Every call to org.palisade.Firewall1 goes through the same
 // steps, driven by shared/dbus/contract.ts: one JSON string argument, parsed and validated
 // against the method's schema; the caller checked with polkit for the method's action; the
-// handler run; the result sent back as JSON. A refused or malformed call changes nothing, and
-// no input can crash the helper.
+// handler run; the result sent back as JSON (in its compact wire form, for a method with a wire
+// codec). A refused or malformed call changes nothing, and no input can crash the helper.
 import { readFile } from 'node:fs/promises';
 import dbus, { type MessageBus } from 'dbus-next';
 import type { z } from 'zod';
 import {
   BUS_NAME, DBUS_ERRORS, INTERFACE_NAME, METHODS, OBJECT_PATH, POLKIT_ACTIONS, PROPERTIES, SIGNALS,
-  type MethodName, type MethodResult, type ParsedArgs, type PropertyName, type SignalName, type SignalPayload,
+  type MethodName, type MethodResult, type ParsedArgs, type PropertyName, type SignalName, type SignalPayload, type WireCodec,
 } from '../../../shared/dbus/contract';
 import { introspectionXml, parentNodeXml } from '../../../shared/dbus/introspection';
 import { formatPath } from '../../../shared/policy/validate';
@@ -191,7 +191,9 @@ export class FirewallService {
     if (!(await this.authorize(msg, spec.access, ACCESS_PHRASES[spec.access]))) return;
     try {
       const result = await this.opts.handlers[name](parsed.data as ParsedArgs<M>, { sender: msg.sender });
-      this.reply(Message.newMethodReturn(msg, 's', [JSON.stringify(result)]));
+      // A method with a wire codec (ListSockets) sends its compact form; the client decodes it.
+      const wire = spec.wire as WireCodec<MethodResult<M>, unknown> | undefined;
+      this.reply(Message.newMethodReturn(msg, 's', [JSON.stringify(wire ? wire.encode(result) : result)]));
     } catch (err) {
       if (err instanceof ServiceError) return this.fail(msg, err.dbusName, err.message);
       throw err;
