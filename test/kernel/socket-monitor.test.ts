@@ -272,6 +272,9 @@ describe('SocketMonitor in a network namespace', () => {
         return stats.polls >= before.polls + 10 ? stats : undefined;
       });
       expect(after.procScans).toBe(before.procScans);
+      // Polls read their dumps synchronously (sock-diag.ts, SyncChannel), never through the package's events.
+      expect(after.syncDumps).toBeGreaterThanOrEqual(before.syncDumps + 30);
+      expect(after.asyncDumps).toBe(before.asyncDumps);
 
       // A new program's socket is attributed (its fd table is read first, processes.ts).
       const listener = await lab.listen([{ protocol: 'tcp', address: '0.0.0.0', port: 7400 }]);

@@ -1,6 +1,9 @@
 // The sock_diag structures, encoded and parsed by hand, and the dump reader that lets a poll of
 // an unchanged socket table parse nothing: an unchanged dump hands back the previous result
 // itself, and a changed one parses only the sockets that are new or differ.
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +12,7 @@ import {
   parseDiagMessage, perFamily, withBoundInterface, type KernelSocket,
 } from '../../electron/helper/sockets/diag-message';
 import { DumpReader, NOTHING_REMEMBERED, wordsOf, type DumpMemory, type InterfaceNaming } from '../../electron/helper/sockets/dump-reader';
-import { SockDiag, type DiagSocket } from '../../electron/helper/sockets/sock-diag';
+import { InterfaceNames, SockDiag, descriptorChannel, type DiagSocket, type SyncChannel } from '../../electron/helper/sockets/sock-diag';
 
 interface Fake {
   family?: 4 | 6;
@@ -212,18 +215,25 @@ describe('DumpReader', () => {
   });
 });
 
-/** A request as the fake kernel sees it. */
-interface Request { type: number; family: number; protocol: number; seq: number }
+/** A request as the fake kernel sees it, and through which door it came. */
+interface Request { type: number; family: number; protocol: number; seq: number; sync: boolean }
+
+type Answer = Fake[][] | { errno: number } | { doneErrno: number } | { stopAfter: Fake[][] } | { datagram: Buffer };
 
 /**
  * A stand-in for the kernel's side of NETLINK_SOCK_DIAG: answers each request with what `reply`
- * says — datagrams of messages, or an errno to refuse it with — framed as the kernel frames them.
+ * says — datagrams of messages, an errno to refuse it with, a dump that stops before its end, or
+ * one raw datagram — framed as the kernel frames them. Read through the package's events, or
+ * synchronously (SyncChannel) when `sync` is set.
  */
-class FakeKernel implements DiagSocket {
+class FakeKernel implements DiagSocket, SyncChannel {
   readonly requests: Request[] = [];
+  closed = false;
   private readonly listeners = new Map<string, ((arg: never) => void)[]>();
+  /** Datagrams waiting for a synchronous read. */
+  private readonly queued: Buffer[] = [];
 
-  constructor(private readonly reply: (request: Request) => Fake[][] | { errno: number } | { doneErrno: number }) {}
+  constructor(private readonly reply: (request: Request) => Answer, readonly sync = false) {}
 
   on(event: string, listener: (arg: never) => void): this {
     this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
@@ -231,28 +241,46 @@ class FakeKernel implements DiagSocket {
   }
 
   send(frame: Uint8Array | Uint8Array[], _options: object, callback: (err?: Error) => void): void {
-    const bytes = Buffer.concat(Array.isArray(frame) ? frame : [frame]);
-    const type = bytes.readUInt16LE(4);
-    const request = { type, seq: bytes.readUInt32LE(8), family: bytes[16] as number, protocol: type === TCPDIAG_GETSOCK ? 6 : bytes[17] as number };
-    this.requests.push(request);
-    const answer = this.reply(request);
-    const status = (errno: number) => Buffer.from(new Int32Array([-errno]).buffer);
-    const datagrams = 'errno' in answer ? [frameOf(2, request.seq, status(answer.errno))]
-      : 'doneErrno' in answer ? [frameOf(3, request.seq, status(answer.doneErrno))]
-      : answer.map((fakes, i) => Buffer.concat([
-        ...fakes.map((f) => frameOf(type, request.seq, message(f))),
-        ...(i === answer.length - 1 ? [frameOf(3, request.seq, Buffer.alloc(4))] : []),
-      ]));
+    const datagrams = this.answer(Buffer.concat(Array.isArray(frame) ? frame : [frame]), false);
     setImmediate(() => { for (const d of datagrams) this.emit('message', d); });
     callback();
   }
 
+  write(frame: Buffer): void {
+    this.queued.push(...this.answer(Buffer.from(frame), true));
+  }
+
+  read(into: Buffer): number {
+    const datagram = this.queued.shift();
+    if (!datagram) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, read'), { code: 'EAGAIN' });
+    return datagram.copy(into);
+  }
+
   ref(): void {}
   unref(): void {}
-  close(): void {}
+  close(): void {
+    this.closed = true;
+  }
 
   emit(event: string, arg: unknown): void {
     for (const listener of this.listeners.get(event) ?? []) (listener as (a: unknown) => void)(arg);
+  }
+
+  private answer(bytes: Buffer, sync: boolean): Buffer[] {
+    const type = bytes.readUInt16LE(4);
+    const request = { type, seq: bytes.readUInt32LE(8), family: bytes[16] as number, protocol: type === TCPDIAG_GETSOCK ? 6 : bytes[17] as number, sync };
+    this.requests.push(request);
+    const answer = this.reply(request);
+    const status = (errno: number) => Buffer.from(new Int32Array([-errno]).buffer);
+    if ('errno' in answer) return [frameOf(2, request.seq, status(answer.errno))];
+    if ('doneErrno' in answer) return [frameOf(3, request.seq, status(answer.doneErrno))];
+    if ('datagram' in answer) return [answer.datagram];
+    const stops = 'stopAfter' in answer;
+    const datagrams = stops ? answer.stopAfter : answer;
+    return datagrams.map((fakes, i) => Buffer.concat([
+      ...fakes.map((f) => frameOf(type, request.seq, message(f))),
+      ...(i === datagrams.length - 1 && !stops ? [frameOf(3, request.seq, Buffer.alloc(4))] : []),
+    ]));
   }
 }
 
@@ -266,7 +294,12 @@ function frameOf(type: number, seq: number, payload: Buffer): Buffer {
   return Buffer.concat([header, payload, Buffer.alloc((4 - (payload.length % 4)) % 4)]);
 }
 
-describe('SockDiag', () => {
+/** A SockDiag on a fake kernel, read synchronously or through the package's events. */
+function diagOn(kernel: () => FakeKernel, sync: boolean): SockDiag {
+  return new SockDiag({ openSocket: kernel, syncChannel: (socket) => (sync ? socket as FakeKernel : undefined), interfaces: noNames });
+}
+
+describe.each([['through the package\'s events', false], ['synchronously', true]])('SockDiag, reading %s', (_how, sync) => {
   const tcp: Fake[] = [{ family: 4, port: 22, inode: 1 }, { family: 6, port: 22, inode: 2, v6Only: true }];
   const udp4: Fake[] = [{ family: 4, state: 7, port: 53, inode: 3 }];
   const udp6: Fake[] = [{ family: 6, state: 7, port: 5353, inode: 4, v6Only: false }];
@@ -274,11 +307,11 @@ describe('SockDiag', () => {
     : [r.family === 2 ? udp4 : udp6]);
 
   it('lists TCP of both families in one dump and UDP per family, and hands back the same list while nothing changes', async () => {
-    const kernel = new FakeKernel(answers);
-    const diag = new SockDiag({ openSocket: () => kernel, interfaces: noNames });
+    const kernel = new FakeKernel(answers, sync);
+    const diag = diagOn(() => kernel, sync);
     const first = await diag.listening();
     expect(first.map((s) => `${s.protocol}/${s.family}/${s.port}/${s.state}`)).toEqual(['tcp/4/22/LISTEN', 'tcp/6/22/LISTEN', 'udp/4/53/UNCONN', 'udp/6/5353/UNCONN']);
-    expect(kernel.requests.map((r) => [r.type, r.family])).toEqual([[TCPDIAG_GETSOCK, 0], [SOCK_DIAG_BY_FAMILY, 2], [SOCK_DIAG_BY_FAMILY, 10]]);
+    expect(kernel.requests.map((r) => [r.type, r.family, r.sync])).toEqual([[TCPDIAG_GETSOCK, 0, sync], [SOCK_DIAG_BY_FAMILY, 2, sync], [SOCK_DIAG_BY_FAMILY, 10, sync]]);
     expect(await diag.listening()).toBe(first);
     udp4.push({ family: 4, state: 7, port: 123, inode: 5 });
     const next = await diag.listening();
@@ -289,25 +322,27 @@ describe('SockDiag', () => {
   });
 
   it('falls back to one TCP dump per family, for good, on a kernel that refuses TCPDIAG_GETSOCK', async () => {
-    const kernel = new FakeKernel((r) => (r.type === TCPDIAG_GETSOCK ? { errno: 22 } : answers(r)));
-    const diag = new SockDiag({ openSocket: () => kernel, interfaces: noNames });
+    const kernel = new FakeKernel((r) => (r.type === TCPDIAG_GETSOCK ? { errno: 22 } : answers(r)), sync);
+    const diag = diagOn(() => kernel, sync);
     expect((await diag.listening()).map((s) => `${s.protocol}/${s.family}/${s.port}`)).toEqual(['tcp/4/22', 'tcp/6/22', 'udp/4/53', 'udp/6/5353']);
     expect((await diag.all()).length).toBe(4);
     const types = kernel.requests.map((r) => r.type);
     expect(types.filter((t) => t === TCPDIAG_GETSOCK)).toHaveLength(1);
     expect(types.slice(types.lastIndexOf(TCPDIAG_GETSOCK) + 1).length).toBeGreaterThanOrEqual(8);
+    expect(kernel.closed).toBe(false); // a refusal leaves the socket usable
   });
 
   it('reports a dump the kernel ends with an error, and any other refusal, as failures', async () => {
-    const refused = new SockDiag({ openSocket: () => new FakeKernel((r) => (r.protocol === 17 ? { errno: 13 } : answers(r))), interfaces: noNames });
+    const refused = diagOn(() => new FakeKernel((r) => (r.protocol === 17 ? { errno: 13 } : answers(r)), sync), sync);
     await expect(refused.listening()).rejects.toThrow('sock_diag dump failed: EACCES');
-    const ended = new SockDiag({ openSocket: () => new FakeKernel((r) => (r.protocol === 17 ? { doneErrno: 16 } : answers(r))), interfaces: noNames });
+    const ended = diagOn(() => new FakeKernel((r) => (r.protocol === 17 ? { doneErrno: 16 } : answers(r)), sync), sync);
+    await expect(ended.listening()).rejects.toThrow('sock_diag dump failed: EBUSY');
     await expect(ended.all()).rejects.toThrow('sock_diag dump failed: EBUSY');
   });
 
   it('remembers a poll only once all of its dumps succeeded, so the next one still sees the change', async () => {
     let udpFails = false;
-    const diag = new SockDiag({ openSocket: () => new FakeKernel((r) => (r.protocol === 17 && udpFails ? { errno: 16 } : answers(r))), interfaces: noNames });
+    const diag = diagOn(() => new FakeKernel((r) => (r.protocol === 17 && udpFails ? { errno: 16 } : answers(r)), sync), sync);
     const before = await diag.listening();
     tcp.push({ family: 4, port: 80, inode: 6 });
     udpFails = true;
@@ -317,5 +352,90 @@ describe('SockDiag', () => {
     tcp.pop();
     expect(after).not.toBe(before);
     expect(after.map((s) => s.port)).toContain(80);
+  });
+
+  it('skips late replies to an earlier dump', async () => {
+    const kernel = new FakeKernel((r) => (r.protocol === 6 ? { datagram: Buffer.concat([frameOf(TCPDIAG_GETSOCK, r.seq + 1000, message({ port: 99, inode: 9 })), ...answers(r).map((fakes) => Buffer.concat(fakes.map((f) => frameOf(TCPDIAG_GETSOCK, r.seq, message(f))))), frameOf(3, r.seq, Buffer.alloc(4))]) } : answers(r)), sync);
+    const ports = (await diagOn(() => kernel, sync).listening()).map((s) => s.port);
+    expect(ports).toEqual([22, 22, 53, 5353]);
+  });
+});
+
+describe('SockDiag, reading synchronously', () => {
+  const answers = (r: Request): Fake[][] => [[{ family: r.family === 10 ? 6 : 4, state: r.protocol === 6 ? 10 : 7, port: r.protocol === 6 ? 22 : 53, inode: r.protocol * 100 + r.family }]];
+
+  it('reads listening dumps synchronously and complete listings through the package\'s events', async () => {
+    const kernel = new FakeKernel(answers, true);
+    const diag = diagOn(() => kernel, true);
+    expect(await diag.listening()).toHaveLength(3);
+    expect(await diag.all()).toHaveLength(3);
+    expect(kernel.requests.map((r) => r.sync)).toEqual([true, true, true, false, false, false]);
+  });
+
+  it('gives up a socket whose dump stops before its end, and opens a new one for the next poll', async () => {
+    let stop = true;
+    const kernels: FakeKernel[] = [];
+    const diag = diagOn(() => {
+      kernels.push(new FakeKernel((r) => (stop && r.protocol === 17 ? { stopAfter: answers(r) } : answers(r)), true));
+      return kernels.at(-1) as FakeKernel;
+    }, true);
+    await expect(diag.listening()).rejects.toThrow('EAGAIN');
+    expect(kernels.map((k) => k.closed)).toEqual([true]);
+    stop = false;
+    expect(await diag.listening()).toHaveLength(3);
+    expect(kernels.map((k) => k.closed)).toEqual([true, false]);
+  });
+
+  it('refuses a reply that fills the whole buffer, as it may have been cut short', async () => {
+    const kernel = new FakeKernel(() => ({ datagram: Buffer.alloc(64 * 1024, 0) }), true);
+    await expect(diagOn(() => kernel, true).listening()).rejects.toThrow('sock_diag reply larger than');
+    expect(kernel.closed).toBe(true);
+  });
+
+  it('refuses a malformed reply', async () => {
+    const kernel = new FakeKernel((r) => ({ datagram: frameOf(TCPDIAG_GETSOCK, r.seq, Buffer.alloc(4)).subarray(0, 18) }), true);
+    await expect(diagOn(() => kernel, true).listening()).rejects.toThrow('malformed');
+  });
+
+  it('looks for a socket\'s synchronous channel once, and reads through the package\'s events if it has none', async () => {
+    const kernel = new FakeKernel(answers);
+    let lookups = 0;
+    const diag = new SockDiag({ openSocket: () => kernel, syncChannel: () => { lookups++; return undefined; }, interfaces: noNames });
+    await diag.listening();
+    await diag.listening();
+    expect(lookups).toBe(1);
+    expect(kernel.requests.map((r) => r.sync)).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('finds no descriptor for a socket without a netlink port, or with one this process does not have', () => {
+    expect(descriptorChannel(new FakeKernel(answers))).toBeUndefined();
+    expect(descriptorChannel(Object.assign(new FakeKernel(answers), { address: () => ({ port: 0xfffffff0, groups: 0 }) }))).toBeUndefined();
+  });
+});
+
+describe('InterfaceNames', () => {
+  it('names an index from /sys/class/net, follows a rename, and forgets a deleted interface', async () => {
+    const sys = mkdtempSync(join(tmpdir(), 'palisade-sys-class-net-'));
+    const add = (name: string, index: number) => {
+      mkdirSync(join(sys, name));
+      writeFileSync(join(sys, name, 'ifindex'), `${index}\n`);
+    };
+    try {
+      add('lo', 1);
+      add('eth1', 3);
+      const names = new InterfaceNames(sys);
+      expect(await names.nameOf(0)).toBeUndefined();
+      expect(await names.nameOf(3)).toBe('eth1');
+      renameSync(join(sys, 'eth1'), join(sys, 'enx0011'));
+      expect(await names.nameOf(3)).toBe('enx0011');
+      rmSync(join(sys, 'enx0011'), { recursive: true });
+      expect(await names.nameOf(3)).toBeUndefined();
+      add('eth2', 3); // never happens (indexes are not reused while a socket is bound), and stays unnamed
+      expect(await names.nameOf(3)).toBeUndefined();
+      expect(await names.nameOf(1)).toBe('lo');
+      expect(await new InterfaceNames(join(sys, 'missing')).nameOf(1)).toBeUndefined();
+    } finally {
+      rmSync(sys, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,9 @@
 // Watches which sockets accept packets from other hosts, and who owns them. Polling the
 // kernel's state-filtered socket dump is sub-millisecond even with thousands of connections
 // (research/tech.md §5), so the monitor polls it; /proc is walked only when a socket appears
-// that no cached process holds, so a steady state costs one dump per poll (compared with the
-// last one in place, nothing parsed) and one liveness check per holding process.
+// that no cached process holds, so a steady state costs one set of dumps per poll (read
+// synchronously and compared with the last in place, nothing parsed: sock-diag.ts) and one
+// liveness check per holding process. Most of what remains at rest is the kernel's own work.
 import { EventEmitter } from 'node:events';
 import { isListeningEntry, type SocketEntry } from '../../../shared/runtime/sockets';
 import { SockDiag, type KernelSocket } from './sock-diag';
@@ -28,6 +29,9 @@ export interface SocketMonitorStats {
   polls: number;
   /** Walks of /proc/*\/fd to find socket holders. */
   procScans: number;
+  /** sock_diag dumps read synchronously (polls, normally) and through the package's events (snapshots). */
+  syncDumps: number;
+  asyncDumps: number;
 }
 
 interface SocketMonitorEvents {
@@ -129,7 +133,7 @@ export class SocketMonitor extends EventEmitter<SocketMonitorEvents> {
   }
 
   stats(): SocketMonitorStats {
-    return { polls: this.polls, procScans: this.processes.scans };
+    return { polls: this.polls, procScans: this.processes.scans, ...this.diag.dumpCounts() };
   }
 
   private async tick(generation: number): Promise<void> {
@@ -140,6 +144,11 @@ export class SocketMonitor extends EventEmitter<SocketMonitorEvents> {
       if (generation === this.generation && this.listenerCount('error') > 0) this.emit('error', err as Error);
     }
     if (generation !== this.generation || !this.running) return;
+    // One timer per start(), re-armed: a poll at rest allocates as little as it can.
+    if (this.timer) {
+      this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => void this.tick(generation), this.pollIntervalMs);
     this.timer.unref();
   }

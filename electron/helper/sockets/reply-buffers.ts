@@ -1,9 +1,11 @@
-// The memory that socket dumps leave behind. The `netlink` package hands every reply datagram
-// over in a buffer of its own, allocated outside V8's heap; V8 frees such a buffer only when it
-// collects the young generation, which a helper at rest fills very slowly, or when outside memory
-// passes ~20 MB. With thousands of sockets polled several times a second, the resident set would
-// carry tens of MB of replies already read. So after every few MB of replies the young generation
-// (where the buffers' handles live) is collected: well under a millisecond, as it is mostly garbage.
+// The memory that socket dumps read through the `netlink` package's events leave behind (polls
+// read synchronously into one reused buffer and leave none: sock-diag.ts; complete listings and
+// kernels where that is not possible still come this way). The package hands every reply
+// datagram over in a buffer of its own, allocated outside V8's heap; V8 frees such a buffer only
+// when it collects the young generation, which a helper at rest fills very slowly, or when outside
+// memory passes ~20 MB. Thousands of sockets listed repeatedly would leave tens of MB of replies
+// already read. So after every few MB of replies the young generation (where the buffers' handles
+// live) is collected: well under a millisecond, as it is mostly garbage.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
