@@ -1,6 +1,7 @@
 // 4. Packet path cost: new TCP connections per second into the lab's host namespace with no
 // firewall, with Palisade holding 1,000 rules, and with ufw holding the same 1,000 rules. The
 // port served is the last of the 1,000, so every new connection passes all the others first.
+// A table that only tracks connections shows what being stateful costs before any rule.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Lab } from '../test/lab/lab';
 import { Stack } from '../test/support/stack';
@@ -14,6 +15,8 @@ const SERVER = fileURLToPath(new URL('./lib/http-server.cjs', import.meta.url));
 const PORT = 8080;
 const RULES = 1000;
 const CONNECTIONS = 32;
+const CONNTRACK_TABLE = 'bench_conntrack';
+const CONNTRACK_ONLY = 'connection tracking only, no rules';
 
 interface Setup {
   name: string;
@@ -33,6 +36,17 @@ async function noFirewall(): Promise<Setup> {
   const lab = await Lab.create({ links: 1 });
   await prepare(lab);
   return { name: 'no firewall', lab, between: async () => {}, close: () => lab.destroy() };
+}
+
+/**
+ * The floor any stateful firewall stands on: a table that only tracks connections and accepts
+ * established ones. "No firewall" creates no conntrack entries; every stateful firewall does.
+ */
+async function conntrackOnly(): Promise<Setup> {
+  const lab = await Lab.create({ links: 1 });
+  await lab.exec('host', ['nft', '-f', '-'], { input: `table inet ${CONNTRACK_TABLE} {\n chain input {\n  type filter hook input priority filter; policy accept;\n  ct state established,related accept\n  ct state invalid drop\n }\n}\n` });
+  await prepare(lab);
+  return { name: CONNTRACK_ONLY, lab, between: () => lab.flushConntrack(), close: () => lab.destroy() };
 }
 
 async function palisade(): Promise<Setup> {
@@ -68,7 +82,7 @@ async function run(ctx: BenchContext): Promise<BenchSection> {
   const setups: Setup[] = [];
   const samples = new Map<string, number[]>();
   try {
-    setups.push(await noFirewall(), await palisade());
+    setups.push(await noFirewall(), await conntrackOnly(), await palisade());
     if (!skipUfw) setups.push(await ufw());
     for (let round = 0; round < rounds; round++) {
       // Rotate the order each round so drift (heat, other load) falls on every setup alike.
@@ -91,11 +105,14 @@ async function run(ctx: BenchContext): Promise<BenchSection> {
     id: 'packet-path',
     title: 'Packet path cost',
     method: `wrk (Debian) in the outside namespace opens new TCP connections to a Node server in the host namespace (\`Connection: close\`: one request per connection, ${CONNECTIONS} at a time) `
-      + `for ${seconds} s per run; the figure is connections per second. The three setups are separate labs measured in turns, ${rounds} rounds, the order rotating each round. `
-      + `Palisade and ufw each hold ${RULES.toLocaleString('en-US')} inbound allow rules with the served port last; conntrack is flushed before each run.`,
+      + `for ${seconds} s per run; the figure is connections per second. The setups are separate labs measured in turns, ${rounds} rounds, the order rotating each round. `
+      + `Palisade and ufw each hold ${RULES.toLocaleString('en-US')} inbound allow rules with the served port last; conntrack is flushed before each run. `
+      + `A fourth lab holds only a table that tracks connections and accepts established ones (\`ct state established,related accept\`): the cost of being stateful at all, which "no firewall" does not pay.`,
     figures,
     ratios: [
       { label: 'Palisade ÷ no firewall', value: ours / base },
+      { label: 'connection tracking only ÷ no firewall (the floor of any stateful firewall)', value: median(samples.get(CONNTRACK_ONLY) ?? []) / base },
+      { label: 'Palisade ÷ connection tracking only', value: ours / median(samples.get(CONNTRACK_ONLY) ?? []) },
       ...(theirs ? [{ label: 'ufw ÷ no firewall', value: median(theirs) / base }] : []),
     ],
     targets: [{ label: 'connection rate at 1,000 rules, share of no firewall', measured: (ours / base) * 100, unit: '%', op: '>=', goal: 95 }],
