@@ -5,7 +5,6 @@
 // Both tables are virtualised: 10,000 rows stay smooth (bench/ui.ts measures it).
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { useStore, type ActivityTab } from '../store';
 import type { AppIdentity } from '../../../shared/policy/schema';
 import { appKey } from '../../../shared/policy/identity';
@@ -13,11 +12,10 @@ import { AppIcon } from '../components/AppIcon';
 import { useExposureWords } from './exposure/words';
 import { DropsView } from './activity/DropsView';
 import { Decisions, RowCache, selectRows, type Decide, type Decision, type Kind, type Protocol, type Sort, type SortColumn, type SocketRow } from './activity/rows';
+import { HEADER_HEIGHT, useVirtualRows } from './activity/virtual-rows';
 import './activity/sockets-table.css';
 
 /** Every row is this tall (two lines of text); the virtualiser relies on it. */
-const ROW_HEIGHT = 48;
-const HEADER_HEIGHT = 38;
 const REFRESH_MS = 2000;
 const SEARCH_DELAY_MS = 200;
 /** Scrolling counts as over this long after the last scroll event. */
@@ -259,21 +257,7 @@ interface SocketTableProps {
  */
 function SocketTable({ shown, columns, showRemote, sort, onSort, decide, words, labels, scrollRef, onScroll, empty }: SocketTableProps) {
   const { t } = useTranslation('activity');
-  const getItemKey = useCallback((index: number) => shown[index]?.key ?? index, [shown]);
-  const virtualizer = useVirtualizer({
-    count: shown.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    getItemKey,
-    overscan: 8,
-    scrollMargin: HEADER_HEIGHT,
-  });
-
-  const items = virtualizer.getVirtualItems();
-  const first = items[0];
-  const last = items[items.length - 1];
-  const paddingTop = first ? first.start - HEADER_HEIGHT : 0;
-  const paddingBottom = last ? virtualizer.getTotalSize() - (last.end - HEADER_HEIGHT) : 0;
+  const { items, paddingTop, paddingBottom } = useVirtualRows(shown, scrollRef);
   const tableMinWidth = columns.reduce((sum, c) => sum + (c.width ?? DECIDED_MIN_WIDTH), 0);
 
   return (

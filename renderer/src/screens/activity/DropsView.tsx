@@ -2,16 +2,14 @@
 // profile, direction, protocol, source, destination and what decided (a rule, or the profile's
 // default). Read from the helper's drop log when the tab opens, then live from its
 // announcements; the window keeps the newest DROPS_KEPT. Virtualised like the sockets table.
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { useStore, DROPS_KEPT } from '../../store';
 import type { DropEntry } from '../../../../shared/runtime/droplog';
+import { HEADER_HEIGHT, ROW_HEIGHT, useVirtualRows } from './virtual-rows';
 import { DropRowCache, selectDrops, type DropDirection, type DropProtocol, type DropRow } from './drops';
 
 /** Every row is this tall (up to two lines of "decided by"); the virtualiser relies on it. */
-const ROW_HEIGHT = 48;
-const HEADER_HEIGHT = 38;
 const SEARCH_DELAY_MS = 200;
 
 const COLUMNS = [
@@ -105,24 +103,11 @@ export function DropsView() {
   const shown = useMemo(() => selectDrops(rows, direction, protocol, query), [rows, direction, protocol, query]);
 
   const scrollRef = useRef<HTMLDivElement>(null);
-  const getItemKey = useCallback((index: number) => shown[index]?.key ?? index, [shown]);
-  const virtualizer = useVirtualizer({
-    count: shown.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    getItemKey,
-    overscan: 8,
-    scrollMargin: HEADER_HEIGHT,
-  });
+  const { items, paddingTop, paddingBottom } = useVirtualRows(shown, scrollRef);
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 });
   }, [direction, protocol, query]);
 
-  const items = virtualizer.getVirtualItems();
-  const first = items[0];
-  const last = items[items.length - 1];
-  const paddingTop = first ? first.start - HEADER_HEIGHT : 0;
-  const paddingBottom = last ? virtualizer.getTotalSize() - (last.end - HEADER_HEIGHT) : 0;
   const tableMinWidth = COLUMNS.reduce((sum, c) => sum + (c.width ?? DECIDED_MIN_WIDTH), 0);
 
   const empty = state.state === 'failed' && drops.length === 0 ? t('drops.failed', { message: state.message })
