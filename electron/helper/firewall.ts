@@ -188,8 +188,7 @@ export class Firewall {
       // A broken policy file never reaches the kernel: with a table in place it stays as it is.
       if (kept) {
         const runtime = this.runtime();
-        const portMaps = portMapsOf(this.policy, runtime.now);
-        this.applied = { shape: shapeOf(compileRuleset(this.policy, runtime), this.policy), structure: structureOf(this.policy, runtime, portMaps), runtime, portMaps };
+        this.recordApplied(compileRuleset(this.policy, runtime), this.policy, runtime);
       }
       else await this.applyFull(this.policy);
       await this.recordSeenNetworks([]);
@@ -241,6 +240,11 @@ export class Firewall {
     const carried = carriedState((await this.deps.kernel.readTable()) as TableListing | null);
     const doc = compileRuleset(policy, { ...runtime, ...carried });
     await this.deps.kernel.apply(doc);
+    this.recordApplied(doc, policy, runtime);
+  }
+
+  /** What the kernel now holds, as later commits compare against it. */
+  private recordApplied(doc: NftDocument, policy: Policy, runtime: RuntimeState): void {
     const portMaps = portMapsOf(policy, runtime.now);
     this.applied = { shape: shapeOf(doc, policy), structure: structureOf(policy, runtime, portMaps), runtime, portMaps };
   }
@@ -528,9 +532,10 @@ export class Firewall {
     ReplacePolicy: async (args: ParsedArgs<'ReplacePolicy'>) => this.change(() => args.policy, args.confirmWithin),
     ConfirmChange: async (args: ParsedArgs<'ConfirmChange'>) => this.serialize(async () => {
       if (this.pending?.id !== args.id) throw failed(`no change ${args.id} is waiting for confirmation (it may have rolled back already)`);
+      // Written first: if the file cannot be, the change stays pending and rolls back on time.
+      await this.save(this.policy);
       clearTimeout(this.pending.timer);
       this.pending = undefined;
-      await this.deps.store.save(this.policy);
       this.emitStatus();
       return { revision: this.revision };
     }),
