@@ -14,7 +14,7 @@ import { applyEdits, EditError, type PolicyEdit } from '../../shared/policy/edit
 import { appDisplayName, appKey, networkKey } from '../../shared/policy/identity';
 import { isPortRuleActive } from '../../shared/policy/rules';
 import { compileAppPortsUpdate, compileInterfaceUpdate, compilePortMapsUpdate, compileRuleset, portMapsOf, CompileError } from '../../shared/compiler/ruleset';
-import { portRuleMaps, type PortMapContents } from '../../shared/compiler/port-maps';
+import type { PortMapContents } from '../../shared/compiler/port-maps';
 import type { NftDocument } from '../../shared/nft/json';
 import type { RuntimeState } from '../../shared/runtime/state';
 import { appOpenings, isLoopbackOnly, isListeningEntry, type SocketEntry } from '../../shared/runtime/sockets';
@@ -114,7 +114,7 @@ function shapeOf(doc: NftDocument, policy: Policy): string {
  */
 function structureOf(policy: Policy, runtime: RuntimeState, portMaps: PortMapContents): string | undefined {
   if (policy.portRules.some((r) => r.expires)) return undefined;
-  const mapped = new Map(PROFILE_NAMES.map((p) => [p, new Set(portMaps.maps.find((m) => m.name === portRuleMaps(p).listening)?.ruleIds)]));
+  const mapped = new Map(PROFILE_NAMES.map((p) => [p, new Set(portMaps.maps.filter((m) => m.profile === p && m.kind === 'listening').flatMap((m) => m.ruleIds))]));
   const inForce = (p: ProfileName) => policy.profiles[p].enabled && !policy.profiles[p].shieldsUp;
   const mappedEverywhere = (r: Policy['portRules'][number]) => r.profiles.every((p) => !inForce(p) || mapped.get(p)?.has(r.id));
   return JSON.stringify([{ ...policy, portRules: policy.portRules.filter((r) => !mappedEverywhere(r)) }, runtime.resolvers ?? []]);

@@ -1,5 +1,6 @@
 // Inbound chains of one profile. Order, top to bottom:
-//   firewall off → accept │ sources caught scanning → drop │ shields up → drop │ ping
+//   firewall off → accept │ anti-spoofing (spoofing.ts) │ the essentials (ICMPv6, DHCP replies)
+//   │ sources caught scanning → drop │ shields up → drop │ ping
 //   │ knocks (each advances its source, all dropped) │ blocked apps │ block rules
 //   │ brute-force limits, then allow rules (socket lookup unless "always open"; knocked sources
 //   only when knocking is on) │ the plain allow rules' maps │ rate-limited apps │ allowed apps │ default → deny_<p>
@@ -7,8 +8,9 @@
 // drop in stealth, otherwise TCP reset / port unreachable / protocol unreachable.
 import type { AppRule, ProfileName, ProfileSettings, RateLimit } from '../policy/schema';
 import type { IpFamily } from '../net/address';
-import { accept, anonymousSet, counter, drop, goTo, match, meta, payload, rejectWith, type NftCommand, type NftStatement } from '../nft/json';
-import { appPortSets, profileChains, ruleComment } from './layout';
+import { accept, anonymousSet, counter, drop, goTo, jump, match, meta, payload, rejectWith, type NftCommand, type NftStatement } from '../nft/json';
+import { ESSENTIALS_CHAIN, appPortSets, profileChains, ruleComment } from './layout';
+import { checksSpoofing } from './spoofing';
 import { FAMILIES, chainCmd, entrySelectors, l4protoIs, listenerPresent, logDrop, protoPortIn, rule, type RuleEntry } from './matches';
 import { portMapRules, type ProfilePortRules } from './port-maps';
 import { addSource, familyIs, knockDrops, knockSets, knockStatements, limitSets, newConnection, overRate, scanCatch, scanSets, sourceIn, type LimitOwner } from './dynamic';
@@ -47,6 +49,8 @@ export function profileInputChain(p: ProfileName, s: ProfileSettings, inbound: I
   const c = names.input;
   const cmds: NftCommand[] = [chainCmd(c)];
   if (!s.enabled) return [...cmds, rule(c, [counter(), accept()], ruleComment('profile', `${p}-off`))];
+  if (checksSpoofing(s)) cmds.push(rule(c, [jump(names.reversePath)]));
+  cmds.push(rule(c, [jump(ESSENTIALS_CHAIN)]));
   if (s.scanDetection.enabled) {
     // A source caught scanning is dropped entirely, allowed ports included, until it is forgotten.
     for (const f of FAMILIES) cmds.push(rule(c, [sourceIn(scanSets(p).scanners(f), f), counter(), drop()], ruleComment('profile', `${p}-scan-blocked`)));

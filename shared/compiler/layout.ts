@@ -7,23 +7,24 @@ export const TABLE_NAME = 'palisade';
 
 /** Base chains: one per hook Palisade filters on. */
 export const BASE_CHAINS = {
-  prerouting: 'prerouting',
   input: 'input',
   output: 'output',
   postrouting: 'postrouting',
 } as const;
 
+/** What a new inbound packet must be let in for whatever the profile says (ICMPv6 that IPv6 needs, DHCP replies). */
+export const ESSENTIALS_CHAIN = 'essentials';
+
 /** Verdict maps `ifname → goto <profile chain>`, one per hook; profile switches only touch these. */
 export const INTERFACE_MAPS = {
-  prerouting: 'iface_pre',
   input: 'iface_in',
   output: 'iface_out',
   postrouting: 'iface_post',
 } as const;
 
 export const profileChains = (p: ProfileName) => ({
-  /** Anti-spoofing (reverse-path filter) for interfaces in this profile. */
-  prerouting: `pre_${p}`,
+  /** Anti-spoofing (reverse-path filter) for new packets from interfaces in this profile. */
+  reversePath: `rpfilter_${p}`,
   /** Where a packet with no route back goes: logged, counted, dropped. */
   spoofed: `spoofed_${p}`,
   /** Inbound decisions for interfaces in this profile. */

@@ -1,8 +1,13 @@
 // Inbound allow rules that say nothing but "this protocol, these ports" — the common case, by
-// far — are not one kernel rule each: they are elements of one interval map per profile, from
-// `protocol . port` to the rule's own named counter. A new connection then costs one map lookup
+// far — are not one kernel rule each: they are elements of maps per profile, from
+// `protocol . port` to the rule's own named counter. A new connection then costs a map lookup
 // however many such rules there are, adding or removing one is an element change (no table
 // rewrite), and each rule still has its own hit count: the lookup counts on the rule's counter.
+//
+// Single ports and port ranges live in separate maps. Only a range needs an interval map, and
+// the kernel looks a key up in an interval map of concatenations (pipapo) in time that grows
+// with its elements: at 1,000 rules that lookup alone cost a tenth of the connection rate
+// (bench/findings.md). A map of single ports is a hash, one probe however many rules.
 //
 // A rule stays a kernel rule of its own when it needs more (remote networks, knocking, limits,
 // an expiry) or when its ports overlap a rule placed before it, or any of those other allow
@@ -14,8 +19,19 @@ import { accept, concat, meta, payload, range, setRef, type NftCommand, type Nft
 import { ruleComment } from './layout';
 import { ruleProtocolsOf, table, type RuleEntry } from './matches';
 
-/** Per-profile maps: ports allowed while something listens, and ports always open. */
-export const portRuleMaps = (p: ProfileName) => ({ listening: `${p}_port_allow`, always: `${p}_port_open` });
+/** Per-profile maps: ports allowed while something listens, and ports always open; each as single ports and as ranges. */
+export const portRuleMaps = (p: ProfileName) => ({
+  listening: { ports: `${p}_port_allow`, ranges: `${p}_port_allow_ranges` },
+  always: { ports: `${p}_port_open`, ranges: `${p}_port_open_ranges` },
+});
+
+type MapKind = 'listening' | 'always';
+type MapShape = 'ports' | 'ranges';
+const MAP_KINDS: readonly MapKind[] = ['listening', 'always'];
+const MAP_SHAPES: readonly MapShape[] = ['ports', 'ranges'];
+
+/** Which of a kind's two maps a rule's elements go to. */
+const shapeOfRule = (r: PortRule): MapShape => (r.ports.from === r.ports.to ? 'ports' : 'ranges');
 
 /** A rule's counter object is named like its rule comment, so hit counts and carry-over read both alike. */
 export const portRuleCounter = (id: string) => ruleComment('port', id);
@@ -112,20 +128,25 @@ const elementKeys = (rules: readonly PortRule[]): string[] => rules.flatMap((r) 
 /** `counter name meta l4proto . th dport map @m`: matches (and counts) only packets whose key is in the map. */
 export const countedLookup = (mapName: string): NftStatement => ({ counter: { map: { key: concat(meta('l4proto'), payload('th', 'dport')), data: setRef(mapName) } } });
 
-/** The accept rules that consult the maps (the listener check comes first, so only accepted packets count). */
+/**
+ * The accept rules that consult the maps (the listener check comes first, so only accepted
+ * packets count). Single ports before ranges: the common case takes the cheap lookup.
+ */
 export function portMapRules(p: ProfileName, chain: string, listenerPresent: NftStatement): NftCommand[] {
   const maps = portRuleMaps(p);
   const rule = (expr: NftStatement[], name: string): NftCommand => ({ add: { rule: { ...table, chain, expr, comment: ruleComment('profile', `${p}-${name}`) } } });
   return [
-    rule([listenerPresent, countedLookup(maps.listening), accept()], 'port-rules'),
-    rule([countedLookup(maps.always), accept()], 'port-rules-open'),
+    rule([listenerPresent, countedLookup(maps.listening.ports), accept()], 'port-rules'),
+    rule([listenerPresent, countedLookup(maps.listening.ranges), accept()], 'port-ranges'),
+    rule([countedLookup(maps.always.ports), accept()], 'port-rules-open'),
+    rule([countedLookup(maps.always.ranges), accept()], 'port-ranges-open'),
   ];
 }
 
 /** Everything the maps need: one counter object per mapped rule, then the maps of every profile. */
 export interface PortMapContents {
   counters: string[];
-  maps: { name: string; elem: NftExpression[]; keys: string[]; ruleIds: string[] }[];
+  maps: { name: string; profile: ProfileName; kind: MapKind; shape: MapShape; elem: NftExpression[]; keys: string[]; ruleIds: string[] }[];
 }
 
 export function portMapContents(split: Record<ProfileName, ProfilePortRules>): PortMapContents {
@@ -133,8 +154,9 @@ export function portMapContents(split: Record<ProfileName, ProfilePortRules>): P
   const maps = PROFILE_NAMES.flatMap((p) => {
     const names = portRuleMaps(p);
     for (const r of [...split[p].listening, ...split[p].always]) counters.add(portRuleCounter(r.id));
-    return (['listening', 'always'] as const).map((which) => ({
-      name: names[which], elem: mapElements(split[p][which]), keys: elementKeys(split[p][which]), ruleIds: split[p][which].map((r) => r.id),
+    return MAP_KINDS.flatMap((kind) => MAP_SHAPES.map((shape) => {
+      const rules = split[p][kind].filter((r) => shapeOfRule(r) === shape);
+      return { name: names[kind][shape], profile: p, kind, shape, elem: mapElements(rules), keys: elementKeys(rules), ruleIds: rules.map((r) => r.id) };
     }));
   });
   return { counters: [...counters].sort(), maps };
@@ -144,7 +166,9 @@ export function portMapContents(split: Record<ProfileName, ProfilePortRules>): P
 export function portMapCommands(contents: PortMapContents): NftCommand[] {
   return [
     ...contents.counters.map((name): NftCommand => ({ add: { counter: { ...table, name } } })),
-    ...contents.maps.map(({ name, elem }): NftCommand => ({ add: { map: { ...table, name, type: MAP_TYPE, map: 'counter', flags: ['interval'], ...(elem.length ? { elem } : {}) } } })),
+    ...contents.maps.map(({ name, shape, elem }): NftCommand => ({
+      add: { map: { ...table, name, type: MAP_TYPE, map: 'counter', ...(shape === 'ranges' ? { flags: ['interval'] } : {}), ...(elem.length ? { elem } : {}) } },
+    })),
   ];
 }
 

@@ -2,13 +2,16 @@
 // and touches nothing else. The layout implements the scanner truth table of BRIEF.md §2 and
 // the protections of the source articles:
 //
-//   prerouting (after conntrack) ─ established / iifname vmap @iface_pre ─→ pre_<p>: reverse-path
-//         filter (spoofing.ts)
-//   input ─ lo / established / invalid / ICMPv6 essentials / DHCP replies
-//         └ iifname vmap @iface_in ─→ in_<profile>     (unknown interface → in_public; inbound.ts)
+//   input ─ lo / established / invalid ─ iifname vmap @iface_in ─→ in_<profile>  (unknown
+//         interface → in_public; inbound.ts), which first jumps to rpfilter_<p> (anti-spoofing,
+//         spoofing.ts) and to the essentials (ICMPv6 IPv6 needs, DHCP replies)
 //   postrouting ─ oifname vmap @iface_post ─→ post_<p>: with stealth, drop the kernel's own RST
 //           and port unreachable for "always open" ports (nothing else can make them)
 //   output ─ established / lo ─ oifname vmap @iface_out ─→ out_<p>: outbound (outbound.ts)
+//
+// Every hook costs every packet that passes it, established ones included: postrouting and
+// output are registered only while some profile has a rule for them to reach, and nothing runs
+// in prerouting (bench/findings.md has the measurements).
 //
 // Knocking, limits and scan detection remember sources in timed sets (dynamic.ts); a full
 // replacement puts back the sources the runtime state says the kernel remembered. Rules with an
@@ -23,13 +26,13 @@ import {
   rawTransportPayload, verdictMap,
   type NftCommand, type NftDocument, type NftExpression,
 } from '../nft/json';
-import { BASE_CHAINS, INTERFACE_MAPS, TABLE_FAMILY, TABLE_NAME, appPortSets, profileChains, ruleComment } from './layout';
+import { BASE_CHAINS, ESSENTIALS_CHAIN, INTERFACE_MAPS, TABLE_FAMILY, TABLE_NAME, appPortSets, profileChains, ruleComment } from './layout';
 import { chainCmd, rule, table, type RuleEntry } from './matches';
 import { sourceSetCommands, sourceSets } from './dynamic';
 import { secondsLeft, untilSetCommand, untilSetName } from './expiry';
 import { appLimitSet, profileDenyChain, profileFinalChain, profileInputChain, type InboundRules } from './inbound';
 import { profileOutputChain } from './outbound';
-import { profilePreroutingChain } from './spoofing';
+import { profileReversePathChain } from './spoofing';
 import { portMapCommands, portMapContents, portMapUpdate, profilePortRules, type PortMapContents, type ProfilePortRules } from './port-maps';
 
 /** ICMPv6 that IPv6 cannot work without (RFC 4890); ND and MLD are untracked by conntrack. */
@@ -44,15 +47,6 @@ export const ESSENTIAL_ICMPV6_IN = [
  *  the inner IPv4 (20 bytes) or IPv6 (40 bytes) header, then the UDP source and destination port.
  *  The destination port thus starts 30 or 50 bytes, i.e. 240 or 400 bits, into the ICMP message. */
 const QUOTED_DPORT_BITS = { ipv4: 240, ipv6: 400 } as const;
-
-/**
- * Anti-spoofing runs just after connection tracking (-200), so that packets of established
- * flows skip the reverse-path lookup: a flow's first packet was checked, and a forged packet
- * that fits a tracked flow's addresses, ports and sequence window is not what this filter is
- * for. Measured in bench/packet-path.ts: a lookup on every packet cost a sixth of the
- * connection rate.
- */
-const PREROUTING_PRIORITY = -150;
 
 export class CompileError extends Error {
   override name = 'CompileError';
@@ -74,22 +68,19 @@ function inputBaseChain(): NftCommand[] {
     rule(c, [match(meta('iif'), 'lo'), accept()], ruleComment('base', 'loopback')),
     rule(c, [match(ct('state'), ['established', 'related'], 'in'), accept()], ruleComment('base', 'established')),
     rule(c, [match(ct('state'), 'invalid', 'in'), counter(), drop()], ruleComment('base', 'invalid')),
-    rule(c, [match(payload('icmpv6', 'type'), anonymousSet([...ESSENTIAL_ICMPV6_IN])), accept()], ruleComment('base', 'icmpv6')),
-    rule(c, [match(payload('ip6', 'saddr'), prefix('fe80::', 10)), match(payload('udp', 'sport'), 547), match(payload('udp', 'dport'), 546), accept()], ruleComment('base', 'dhcpv6-client')),
-    rule(c, [match(payload('udp', 'sport'), 67), match(payload('udp', 'dport'), 68), accept()], ruleComment('base', 'dhcp-client')),
     rule(c, [verdictMap(meta('iifname'), INTERFACE_MAPS.input)]),
     rule(c, [goTo(profileChains('public').input)], ruleComment('base', 'unknown-interface')),
   ];
 }
 
-function preroutingBaseChain(): NftCommand[] {
-  const c = BASE_CHAINS.prerouting;
+/** Jumped to by every enabled profile after its anti-spoofing: what is not accepted here returns. */
+function essentialsChain(): NftCommand[] {
+  const c = ESSENTIALS_CHAIN;
   return [
-    chainCmd(c, { hook: 'prerouting', policy: 'accept', prio: PREROUTING_PRIORITY }),
-    rule(c, [match(meta('iif'), 'lo'), accept()]),
-    rule(c, [match(ct('state'), ['established', 'related'], 'in'), accept()]),
-    rule(c, [verdictMap(meta('iifname'), INTERFACE_MAPS.prerouting)]),
-    rule(c, [goTo(profileChains('public').prerouting)]),
+    chainCmd(c),
+    rule(c, [match(payload('icmpv6', 'type'), anonymousSet([...ESSENTIAL_ICMPV6_IN])), accept()], ruleComment('base', 'icmpv6')),
+    rule(c, [match(payload('ip6', 'saddr'), prefix('fe80::', 10)), match(payload('udp', 'sport'), 547), match(payload('udp', 'dport'), 546), accept()], ruleComment('base', 'dhcpv6-client')),
+    rule(c, [match(payload('udp', 'sport'), 67), match(payload('udp', 'dport'), 68), accept()], ruleComment('base', 'dhcp-client')),
   ];
 }
 
@@ -179,6 +170,17 @@ function appSets(policy: Policy, p: ProfileName, ports: AppPortSets): NftCommand
   ];
 }
 
+/**
+ * Every packet leaving the machine passes the output and postrouting hooks, each costing it a
+ * little: a hook is registered only when some profile's chain for it does more than accept.
+ * (The chains and their interface maps always exist, so profile switches stay element changes.)
+ */
+function hookNeeded(perProfile: readonly NftCommand[], hook: 'output' | 'postrouting'): boolean {
+  const chains = new Set(PROFILE_NAMES.map((p) => profileChains(p)[hook]));
+  const acceptsOnly = (expr: readonly unknown[]) => expr.length === 1 && JSON.stringify(expr[0]) === JSON.stringify(accept());
+  return perProfile.some((cmd) => 'add' in cmd && 'rule' in cmd.add && chains.has(cmd.add.rule.chain) && !acceptsOnly(cmd.add.rule.expr));
+}
+
 /** The whole table, replaced in one transaction (`add` + `delete` + definition: works whether or not it exists). */
 export function compileRuleset(policy: Policy, runtime: RuntimeState): NftDocument {
   const cmds: NftCommand[] = [
@@ -200,7 +202,7 @@ export function compileRuleset(policy: Policy, runtime: RuntimeState): NftDocume
     splits[p] = profilePortRules(s, rules);
     const inbound: InboundRules = { rules, split: splits[p], limitedApps: limitedApps(policy, p) };
     return [
-      ...profilePreroutingChain(p, s),
+      ...profileReversePathChain(p, s),
       ...profileInputChain(p, s, inbound),
       ...profileDenyChain(p),
       ...profileFinalChain(p, s),
@@ -210,18 +212,15 @@ export function compileRuleset(policy: Policy, runtime: RuntimeState): NftDocume
   });
   // Chains first (maps refer to them), then sets and maps, then rules (which refer to both).
   const isChain = (cmd: NftCommand) => 'add' in cmd && 'chain' in cmd.add;
-  cmds.push(...perProfile.filter(isChain));
+  const essentials = essentialsChain();
+  cmds.push(...essentials.filter(isChain), ...perProfile.filter(isChain));
   cmds.push(...interfaceMaps(runtime));
   cmds.push(...portMapCommands(portMapContents(splits)));
   for (const p of PROFILE_NAMES) cmds.push(...appSets(policy, p, runtime.appPorts[p]));
   cmds.push(...sourceSetCommands(sourceSets(policy, runtime.now), runtime.remembered));
   for (const [r, seconds] of timed) cmds.push(untilSetCommand(r, seconds));
-  cmds.push(...perProfile.filter((cmd) => !isChain(cmd)));
-  // Every packet leaving the machine passes a postrouting hook: registered only when some
-  // profile's post_<p> has a rule for it to reach.
-  const postChains = new Set(PROFILE_NAMES.map((p) => profileChains(p).postrouting));
-  const postroutingNeeded = perProfile.some((cmd) => 'add' in cmd && 'rule' in cmd.add && postChains.has(cmd.add.rule.chain));
-  cmds.push(...preroutingBaseChain(), ...inputBaseChain(), ...(postroutingNeeded ? postroutingBaseChain() : []), ...outputBaseChain());
+  cmds.push(...essentials.filter((cmd) => !isChain(cmd)), ...perProfile.filter((cmd) => !isChain(cmd)));
+  cmds.push(...inputBaseChain(), ...(hookNeeded(perProfile, 'postrouting') ? postroutingBaseChain() : []), ...(hookNeeded(perProfile, 'output') ? outputBaseChain() : []));
   return nftDocument(carryCounters(cmds, runtime.counters));
 }
 

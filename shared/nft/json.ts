@@ -84,6 +84,9 @@ export const accept = (): NftStatement => ({ accept: null });
 export const drop = (): NftStatement => ({ drop: null });
 export const counter = (): NftStatement => ({ counter: null });
 export const goTo = (target: string): NftStatement => ({ goto: { target } });
+/** `jump`: unlike goto, the calling chain carries on when the target chain ends or returns. */
+export const jump = (target: string): NftStatement => ({ jump: { target } });
+export const returnVerdict = (): NftStatement => ({ return: null });
 export const verdictMap = (key: NftExpression, mapName: string): NftStatement => ({ vmap: { key, data: setRef(mapName) } });
 export const rejectWith = (type: 'tcp reset' | 'icmpx' | 'icmp' | 'icmpv6', code?: string): NftStatement =>
   ({ reject: code === undefined ? { type } : { type, expr: code } });

@@ -41,7 +41,7 @@ describe('NftAdapter', () => {
     await nft.apply(compileRuleset(policy, runtime()));
     const listing = await nft.readTable();
     const chains = objects(listing, 'chain').map((c) => c.name);
-    expect(chains).toEqual(expect.arrayContaining(['prerouting', 'input', 'output', 'in_private', 'in_public', 'deny_private', 'deny_public']));
+    expect(chains).toEqual(expect.arrayContaining(['input', 'essentials', 'rpfilter_private', 'in_private', 'in_public', 'deny_private', 'deny_public', 'out_public']));
     const map = objects(listing, 'map').find((m) => m.name === 'iface_in');
     expect(map?.elem).toEqual([['h0', { goto: { target: 'in_private' } }]]);
     // A plain allow rule is an element of its profile's port map, counting on its own counter.

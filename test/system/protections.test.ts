@@ -307,7 +307,7 @@ describe('anti-spoofing', () => {
     await change({ op: 'setProfile', profile: 'public', settings: { antiSpoofing: false } });
     try {
       const before = await spoofHits();
-      expect(await stack.nft(['list', 'chain', 'inet', 'palisade', 'pre_public'])).not.toContain('fib');
+      expect(await stack.nft(['list', 'chain', 'inet', 'palisade', 'rpfilter_public'])).not.toContain('fib');
       await spoofed('10.77.0.5', HOST, 3);
       expect(await spoofHits()).toBe(before);
     } finally {

@@ -61,7 +61,7 @@ const LISTING: TableListing = {
     listedRule('in_public', 'palisade:port:ssh-limited', { packets: 4, bytes: 240 }, 63),
     listedRule('in_public', 'palisade:app:sshd', { packets: 9, bytes: 900 }, 64),
     listedRule('in_public', 'palisade:app:public-allowed-apps', { packets: 0, bytes: 0 }, 65),
-    listedRule('pre_public', 'palisade:profile:public-spoofed', { packets: 3, bytes: 180 }, 66),
+    listedRule('spoofed_public', 'palisade:profile:public-spoofed', { packets: 3, bytes: 180 }, 66),
     listedRule('input', 'palisade:base:invalid', { packets: 11, bytes: 660 }, 67),
     // Uncounted rules and rules without a comment count for nothing.
     listedRule('in_public', 'palisade:port:web-knock', null, 68),

@@ -9,6 +9,7 @@
 // together do what the protection promises (a knock in order opens, a late one does not, the
 // fourth connection in ten seconds is blocked). The interpreter refuses every statement it does
 // not know, so it cannot pass a rule it does not understand.
+import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { compileAppPortsUpdate, compileRuleset } from '../../shared/compiler/ruleset';
 import { rateOver, sourceSets } from '../../shared/compiler/dynamic';
@@ -133,11 +134,16 @@ function knockTag(doc: NftDocument, id: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // A small interpreter of the compiled JSON: enough of nftables to run new connections through
-// in_<p> → deny_<p> → final_<p>, with timed sets, per-element token buckets, the socket lookup
+// in_<p> (and the chains it jumps to: anti-spoofing, the essentials) → deny_<p> → final_<p>, with
+// the reverse-path lookup (a packet says whether its source has a route back), timed sets, per-element token buckets, the socket lookup
 // and the port maps' counted lookups (`counter name <key> map @m`: no element for the key → the
 // rule stops there; an element → its named counter counts the packet and the rule goes on).
 
-interface Packet { family: 4 | 6; saddr: string; proto: 'tcp' | 'udp' | 'icmp' | 'ipv6-icmp'; dport?: number; icmpType?: string }
+interface Packet {
+  family: 4 | 6; saddr: string; proto: 'tcp' | 'udp' | 'icmp' | 'ipv6-icmp'; sport?: number; dport?: number; icmpType?: string;
+  /** The routing table has no way back to the source through the incoming interface. */
+  noRouteBack?: boolean;
+}
 type Verdict = 'accept' | 'drop' | 'reject' | 'policy';
 interface Bucket { tokens: number; last: number }
 interface Element { expires: number; bucket?: Bucket }
@@ -200,22 +206,30 @@ class Kernel {
   /** A new connection (or packet) arriving on a profile's interface: the verdict of in_<p>. */
   send(profile: ProfileName, p: Packet): Verdict {
     this.trace = [];
-    return this.runChain(`in_${profile}`, p);
+    const v = this.runChain(`in_${profile}`, p);
+    return v === 'return' ? 'policy' : v;
   }
 
-  private runChain(chain: string, p: Packet): Verdict {
+  /** A chain's verdict; 'return' when it ends (or returns) without one: the jump that called it goes on. */
+  private runChain(chain: string, p: Packet): Verdict | 'return' {
     this.trace.push(chain);
     chainDef(this.doc, chain);
     for (const r of chainRules(this.doc, chain)) {
       const v = this.runRule(r, p);
       if (v === 'next') continue;
-      if (typeof v === 'object') return this.runChain(v.goto, p);
+      // goto: the target's end is this chain's end; jump: the target's end comes back here.
+      if (typeof v === 'object' && 'goto' in v) return this.runChain(v.goto, p);
+      if (typeof v === 'object') {
+        const called = this.runChain(v.jump, p);
+        if (called === 'return') continue;
+        return called;
+      }
       return v;
     }
-    return 'policy';
+    return 'return';
   }
 
-  private runRule(r: NftRule, p: Packet): Verdict | 'next' | { goto: string } {
+  private runRule(r: NftRule, p: Packet): Verdict | 'return' | 'next' | { goto: string } | { jump: string } {
     for (const stmt of r.expr) {
       const [kind, body] = Object.entries(stmt)[0] as [string, Record<string, unknown>];
       switch (kind) {
@@ -228,6 +242,8 @@ class Kernel {
         case 'drop': return 'drop';
         case 'reject': return 'reject';
         case 'goto': return { goto: (body as { target: string }).target };
+        case 'jump': return { jump: (body as { target: string }).target };
+        case 'return': return 'return';
         default: throw new Error(`the test interpreter does not know ${JSON.stringify(stmt)}`);
       }
     }
@@ -248,6 +264,8 @@ class Kernel {
       case JSON.stringify(TH_DPORT): return l4 ? p.dport : undefined;
       case JSON.stringify({ payload: { protocol: 'tcp', field: 'dport' } }): return p.proto === 'tcp' ? p.dport : undefined;
       case JSON.stringify({ payload: { protocol: 'udp', field: 'dport' } }): return p.proto === 'udp' ? p.dport : undefined;
+      case JSON.stringify({ payload: { protocol: 'udp', field: 'sport' } }): return p.proto === 'udp' ? p.sport : undefined;
+      case JSON.stringify({ fib: { result: 'oif', flags: ['saddr', 'iif'] } }): return p.noRouteBack ? false : 'eth0';
       case JSON.stringify(saddr(4)): return p.family === 4 ? p.saddr : undefined;
       case JSON.stringify(saddr(6)): return p.family === 6 ? p.saddr : undefined;
       case JSON.stringify({ payload: { protocol: 'icmp', field: 'type' } }): return p.proto === 'icmp' ? p.icmpType : undefined;
@@ -276,6 +294,13 @@ class Kernel {
       if ('range' in right) {
         const [from, to] = (right as { range: [number, number] }).range;
         return typeof v === 'number' && v >= from && v <= to;
+      }
+      if ('prefix' in right) {
+        const { addr, len } = (right as { prefix: { addr: string; len: number } }).prefix;
+        const family = addr.includes(':') ? 'ipv6' : 'ipv4';
+        const net = new BlockList();
+        net.addSubnet(addr, len, family);
+        return typeof v === 'string' && v.includes(':') === (family === 'ipv6') && net.check(v, family);
       }
       if ('concat' in right && Array.isArray(v)) {
         const parts = (right as { concat: unknown[] }).concat;
@@ -368,7 +393,7 @@ describe('the interpreter (a sanity check of the test tool itself)', () => {
   it('runs a plain policy as the truth table says: listened allowed port accepted, others dropped silently', () => {
     const k = new Kernel(compile(policyOf({ portRules: [portRule('web')] })));
     expect(k.send('public', tcp('192.0.2.1', 8000))).toBe('drop');
-    expect(k.trace).toEqual(['in_public', 'deny_public', 'final_public']);
+    expect(k.trace).toEqual(['in_public', 'rpfilter_public', 'essentials', 'deny_public', 'final_public']);
     k.listening.add('tcp/8000');
     expect(k.send('public', tcp('192.0.2.1', 8000))).toBe('accept');
     expect(k.send('public', udp('192.0.2.1', 8000))).toBe('drop');
@@ -801,20 +826,21 @@ describe('port-scan detection', () => {
     expect(setNames(doc).filter((n) => n.includes('private') && n.includes('scan'))).toEqual([]);
   });
 
-  it('caught scanners are dropped first in in_<p>: before ping, knocks and allowed (even always-open) ports', () => {
+  it('caught scanners are dropped first in in_<p> after anti-spoofing and the essentials: before ping, knocks and allowed (even always-open) ports', () => {
     const doc = compile(scanPolicy());
     const rules = chainRules(doc, 'in_public');
-    expect(rules.slice(0, 2).map((r) => ({ comment: r.comment, expr: r.expr }))).toEqual(FAMILIES.map((f) => ({
+    expect(rules.slice(0, 2).map((r) => r.expr)).toEqual([[{ jump: { target: 'rpfilter_public' } }], [{ jump: { target: 'essentials' } }]]);
+    expect(rules.slice(2, 4).map((r) => ({ comment: r.comment, expr: r.expr }))).toEqual(FAMILIES.map((f) => ({
       comment: 'palisade:profile:public-scan-blocked', expr: [inSet(f, `scanners${f}_public`), COUNTER, DROP],
     })));
-    expect(indexOfComment(doc, 'in_public', 'palisade:profile:public-ping')).toBe(2);
+    expect(indexOfComment(doc, 'in_public', 'palisade:profile:public-ping')).toBe(4);
     expect(JSON.stringify(chainRules(doc, 'in_private'))).not.toContain('scan');
   });
 
   it('with shields up the scanners still come first', () => {
     const doc = compile(scanPolicy({ shieldsUp: true }));
     expect(chainRules(doc, 'in_public').map((r) => r.comment)).toEqual([
-      'palisade:profile:public-scan-blocked', 'palisade:profile:public-scan-blocked', undefined, 'palisade:profile:public-shields-up',
+      undefined, undefined, 'palisade:profile:public-scan-blocked', 'palisade:profile:public-scan-blocked', undefined, 'palisade:profile:public-shields-up',
     ]);
   });
 
@@ -865,7 +891,7 @@ describe('port-scan detection', () => {
     k.send('public', udp('203.0.113.5', 20));
     expect(k.members('scanners4_public')).toEqual(['203.0.113.5']);
     expect(k.send('public', tcp('203.0.113.5', 8000))).toBe('drop');
-    expect(k.trace).toEqual(['in_public']);
+    expect(k.trace).toEqual(['in_public', 'rpfilter_public', 'essentials']);
     // Pings and other sources are not scans.
     for (let i = 0; i < 50; i++) k.send('public', { family: 4, saddr: '203.0.113.6', proto: 'icmp', icmpType: 'echo-request' });
     expect(k.send('public', tcp('203.0.113.6', 8000))).toBe('accept');
@@ -961,43 +987,80 @@ describe('outbound rules', () => {
 describe('anti-spoofing', () => {
   const FIB_MISSING = { match: { op: '==', left: { fib: { result: 'oif', flags: ['saddr', 'iif'] } }, right: false } };
 
-  it('pre_<p>: neighbour discovery and DHCP requests pass, then a logged, counted drop of sources with no route back', () => {
+  it('rpfilter_<p>: neighbour discovery and DHCP requests return unchecked, then a logged, counted drop of sources with no route back', () => {
     const doc = compile();
     for (const p of PROFILES) {
-      expect(chainRules(doc, `pre_${p}`).map((r) => ({ comment: r.comment, expr: r.expr }))).toEqual([
-        { comment: `palisade:profile:${p}-spoof-nd`, expr: [eq({ payload: { protocol: 'icmpv6', field: 'type' } }, { set: ['nd-neighbor-solicit', 'nd-neighbor-advert', 'nd-router-solicit', 'nd-router-advert'] }), ACCEPT] },
-        { comment: `palisade:profile:${p}-spoof-dhcp`, expr: [eq(saddr(4), '0.0.0.0'), eq({ payload: { protocol: 'udp', field: 'dport' } }, 67), ACCEPT] },
+      expect(chainDef(doc, `rpfilter_${p}`).hook).toBeUndefined();
+      expect(chainRules(doc, `rpfilter_${p}`).map((r) => ({ comment: r.comment, expr: r.expr }))).toEqual([
+        { comment: `palisade:profile:${p}-spoof-nd`, expr: [eq({ payload: { protocol: 'icmpv6', field: 'type' } }, { set: ['nd-neighbor-solicit', 'nd-neighbor-advert', 'nd-router-solicit', 'nd-router-advert'] }), { return: null }] },
+        { comment: `palisade:profile:${p}-spoof-dhcp`, expr: [eq(saddr(4), '0.0.0.0'), eq({ payload: { protocol: 'udp', field: 'dport' } }, 67), { return: null }] },
         { comment: undefined, expr: [FIB_MISSING, gotoChain(`spoofed_${p}`)] },
       ]);
-      // One route lookup per packet; the log and the counted drop follow in their own chain.
+      // One route lookup per new packet; the log and the counted drop follow in their own chain.
       expect(chainRules(doc, `spoofed_${p}`).map((r) => ({ comment: r.comment, expr: r.expr }))).toEqual([
         { comment: undefined, expr: logged(`pal:${p}:spoof`) },
         { comment: `palisade:profile:${p}-spoofed`, expr: [COUNTER, DROP] },
       ]);
+      // The profile's inbound chain jumps there first, then to the essentials.
+      expect(chainRules(doc, `in_${p}`).slice(0, 2).map((r) => r.expr)).toEqual([[{ jump: { target: `rpfilter_${p}` } }], [{ jump: { target: 'essentials' } }]]);
     }
   });
 
-  it('off (or the firewall off) → the chain exists and is empty', () => {
+  it('off (or the firewall off) → the chain exists, is empty and nothing jumps to it', () => {
     const doc = compile(policyOf({ profiles: { private: { antiSpoofing: false }, public: { enabled: false } } }));
     for (const p of PROFILES) {
-      expect(chainDef(doc, `pre_${p}`).hook).toBeUndefined();
-      expect(chainRules(doc, `pre_${p}`)).toEqual([]);
+      expect(chainRules(doc, `rpfilter_${p}`)).toEqual([]);
       expect(chainRules(doc, `spoofed_${p}`)).toEqual([]);
     }
     expect(JSON.stringify(doc)).not.toContain('fib');
+    expect(JSON.stringify(doc)).not.toContain('"target":"rpfilter_');
   });
 
-  it('the prerouting base chain runs at priority -150 (after conntrack), exempts loopback and established flows, dispatches on iifname, Public by default', () => {
+  it('no prerouting hook: packets of established flows never meet the check', () => {
     const doc = compile(policyOf(), runtimeOf({ interfaces: { eth0: 'private' } }));
-    expect(chainDef(doc, 'prerouting')).toMatchObject({ type: 'filter', hook: 'prerouting', prio: -150, policy: 'accept' });
-    expect(chainRules(doc, 'prerouting').map((r) => r.expr)).toEqual([
-      [eq({ meta: { key: 'iif' } }, 'lo'), ACCEPT],
-      [{ match: { op: 'in', left: { ct: { key: 'state' } }, right: ['established', 'related'] } }, ACCEPT],
-      [{ vmap: { key: { meta: { key: 'iifname' } }, data: '@iface_pre' } }],
-      [gotoChain('pre_public')],
-    ]);
-    const map = doc.nftables.flatMap((c) => ('add' in c && 'map' in c.add && c.add.map.name === 'iface_pre' ? [c.add.map] : []));
-    expect(map[0]?.elem).toEqual([['eth0', gotoChain('pre_private')]]);
+    const hooks = doc.nftables.flatMap((c) => ('add' in c && 'chain' in c.add && c.add.chain.hook ? [c.add.chain.hook] : []));
+    expect(hooks).not.toContain('prerouting');
+    expect(JSON.stringify(doc)).not.toContain('iface_pre');
+    expect(chainRules(doc, 'input').slice(0, 3).map((r) => r.comment)).toEqual(['palisade:base:loopback', 'palisade:base:established', 'palisade:base:invalid']);
+  });
+
+  describe('run through the interpreter', () => {
+    const spoofed = (p: Packet): Packet => ({ ...p, noRouteBack: true });
+    const allowed = () => {
+      const k = new Kernel(compile(policyOf({ portRules: [portRule('web'), portRule('dhcp-server', { protocol: 'udp', ports: { from: 67, to: 67 } })] })));
+      k.listening.add('tcp/8000');
+      k.listening.add('udp/67');
+      return k;
+    };
+
+    it('a new connection from a source with no route back is dropped, even to an allowed, listened port', () => {
+      const k = allowed();
+      expect(k.send('public', tcp('192.0.2.1', 8000))).toBe('accept');
+      expect(k.send('public', spoofed(tcp('192.0.2.1', 8000)))).toBe('drop');
+      expect(k.trace).toEqual(['in_public', 'rpfilter_public', 'spoofed_public']);
+      expect(k.send('public', spoofed(tcp('2001:db8::1', 8000)))).toBe('drop');
+    });
+
+    it('checked before the essentials: a forged ICMPv6 error is dropped, a genuine one accepted', () => {
+      const k = allowed();
+      const tooBig: Packet = { family: 6, saddr: '2001:db8::1', proto: 'ipv6-icmp', icmpType: 'packet-too-big' };
+      expect(k.send('public', tooBig)).toBe('accept');
+      expect(k.send('public', spoofed(tooBig))).toBe('drop');
+    });
+
+    it('neighbour discovery and DHCP requests are not checked', () => {
+      const k = allowed();
+      expect(k.send('public', spoofed({ family: 6, saddr: '::', proto: 'ipv6-icmp', icmpType: 'nd-neighbor-solicit' }))).toBe('accept');
+      expect(k.send('public', spoofed(udp('0.0.0.0', 67)))).toBe('accept');
+      expect(k.trace).not.toContain('spoofed_public');
+    });
+
+    it('with anti-spoofing off the same packets decide by the rules alone', () => {
+      const k = new Kernel(compile(policyOf({ profiles: bothProfiles({ antiSpoofing: false }), portRules: [portRule('web')] })));
+      k.listening.add('tcp/8000');
+      expect(k.send('public', spoofed(tcp('192.0.2.1', 8000)))).toBe('accept');
+      expect(k.trace).toEqual(['in_public', 'essentials']);
+    });
   });
 });
 
@@ -1108,7 +1171,9 @@ describe('plain allow rules in the port maps, run through the interpreter', () =
 
   it('a mapped port is accepted only while something listens, and counted only when accepted', () => {
     const doc = compile(mapPolicy());
-    expect(mappedCounters(doc, 'public_port_allow')).toEqual(['palisade:port:web']);
+    // A range: the interval map (single ports are in a hash map of their own).
+    expect(mappedCounters(doc, 'public_port_allow_ranges')).toEqual(['palisade:port:web']);
+    expect(mappedCounters(doc, 'public_port_open')).toEqual(['palisade:port:mdns']);
     const k = new Kernel(doc);
     expect(k.send('public', tcp('192.0.2.1', 8003))).toBe('reject');
     expect(k.counted('palisade:port:web')).toBe(0);
@@ -1134,7 +1199,7 @@ describe('plain allow rules in the port maps, run through the interpreter', () =
     k.listening.add('tcp/8005');
     k.listening.add('tcp/9000');
     expect(k.send('public', tcp('192.0.2.1', 8005))).toBe('reject');
-    expect(k.trace).toEqual(['in_public', 'final_public']);
+    expect(k.trace).toEqual(['in_public', 'rpfilter_public', 'essentials', 'final_public']);
     expect(k.counted('palisade:port:web')).toBe(0);
     expect(k.send('public', tcp('10.1.2.3', 9000))).toBe('accept');
     expect(k.send('public', tcp('192.0.2.1', 9000))).toBe('reject');
@@ -1349,7 +1414,7 @@ describe('the drop log and hit counts', () => {
       addExpected(r.comment, packets);
     }
     expect(objects).toBe(2);
-    expect(lookups).toBe(4); // two map rules per profile
+    expect(lookups).toBe(8); // four map rules per profile: listening and always open, single ports and ranges
     const counts = hitCountsFromListing(listing);
     expect(counts).toEqual(expected);
     // What the Rules screen shows beside each rule and setting; the map rules themselves count nothing.

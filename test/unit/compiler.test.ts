@@ -217,16 +217,32 @@ describe('the transaction', () => {
 
 describe('base chains', () => {
   const stealthAlwaysOpen = () => policyOf({ portRules: [portRule('open', { alwaysOpen: true, protocol: 'tcp', ports: { from: 9998, to: 9998 } })] });
+  /** A rule the output hook is needed for: an outbound block, with a stealth always-open port for postrouting. */
+  const everyHook = () => policyOf({ portRules: [...stealthAlwaysOpen().portRules, portRule('no-smtp', { action: 'block', direction: 'out', ports: { from: 25, to: 25 } })] });
 
   it('input drops by default; output and postrouting accept', () => {
-    const doc = compile(stealthAlwaysOpen());
+    const doc = compile(everyHook());
     expect(chainDef(doc, 'input')).toMatchObject({ type: 'filter', hook: 'input', policy: 'drop' });
     expect(chainDef(doc, 'output')).toMatchObject({ type: 'filter', hook: 'output', policy: 'accept' });
     expect(chainDef(doc, 'postrouting')).toMatchObject({ type: 'filter', hook: 'postrouting', policy: 'accept' });
     // Profile chains are regular chains, reached only by goto.
     for (const p of PROFILES) {
-      for (const name of [`pre_${p}`, `spoofed_${p}`, `in_${p}`, `deny_${p}`, `final_${p}`, `out_${p}`, `post_${p}`]) expect(chainDef(doc, name).hook).toBeUndefined();
+      for (const name of [`rpfilter_${p}`, `spoofed_${p}`, `in_${p}`, `deny_${p}`, `final_${p}`, `out_${p}`, `post_${p}`]) expect(chainDef(doc, name).hook).toBeUndefined();
     }
+    expect(chainDef(doc, 'essentials').hook).toBeUndefined();
+  });
+
+  it('no output hook while every profile\'s outbound chain only accepts: every packet out would pass it for nothing', () => {
+    const hasOutputHook = (doc: NftDocument) => chainsOf(doc).some((c) => c.name === 'output');
+    expect(hasOutputHook(compile())).toBe(false);
+    expect(setOrMap(compile(), 'map', 'iface_out')).toMatchObject({ type: 'ifname', map: 'verdict' }); // profile switches still fill it
+    expect(chainRules(compile(), 'out_public').map((r) => r.expr)).toEqual([[ACCEPT]]);
+    // Anything an outbound chain decides besides accepting brings the hook: a block rule, a
+    // default outbound block (even in one profile).
+    expect(chainDef(compile(everyHook()), 'output')).toMatchObject({ hook: 'output' });
+    expect(chainDef(compile(policyOf({ profiles: { public: { defaultOutbound: 'block' } } })), 'output')).toMatchObject({ hook: 'output' });
+    // A profile whose firewall is off accepts everything outbound: no hook for it.
+    expect(hasOutputHook(compile(policyOf({ profiles: { private: { enabled: false }, public: { enabled: false, defaultOutbound: 'block' } } })))).toBe(false);
   });
 
   it('no postrouting hook while no profile has a stealth rule for always-open ports: every packet out would pass it for nothing', () => {
@@ -238,7 +254,7 @@ describe('base chains', () => {
     expect(chainDef(compile(stealthAlwaysOpen()), 'postrouting')).toMatchObject({ hook: 'postrouting' });
   });
 
-  it('input: loopback, established, invalid, ICMPv6, DHCPv6 replies, then the interface map, then in_public', () => {
+  it('input: loopback, established, invalid, then the interface map, then in_public; the essentials are a chain of their own', () => {
     const doc = compile();
     const rules = chainRules(doc, 'input');
     const [lo, est, inv] = rules;
@@ -247,7 +263,7 @@ describe('base chains', () => {
     expect(inv?.expr[0]).toEqual({ match: { op: 'in', left: { ct: { key: 'state' } }, right: 'invalid' } });
     expect(inv?.expr[inv.expr.length - 1]).toEqual(DROP);
 
-    const icmpv6 = ruleWithComment(doc, 'input', 'palisade:base:icmpv6');
+    const icmpv6 = ruleWithComment(doc, 'essentials', 'palisade:base:icmpv6');
     const types = matchOn(icmpv6, { payload: { protocol: 'icmpv6', field: 'type' } }).right as { set: string[] };
     expect(types.set).toEqual(expect.arrayContaining([
       'nd-neighbor-solicit', 'nd-neighbor-advert', 'nd-router-solicit', 'nd-router-advert', 'packet-too-big',
@@ -256,25 +272,24 @@ describe('base chains', () => {
     expect(types.set).not.toContain('echo-request');
     expect(hasStatement(icmpv6, ACCEPT)).toBe(true);
 
-    const dhcp6 = ruleWithComment(doc, 'input', 'palisade:base:dhcpv6-client');
+    const dhcp6 = ruleWithComment(doc, 'essentials', 'palisade:base:dhcpv6-client');
     expect(matchOn(dhcp6, IP6_SADDR).right).toEqual({ prefix: { addr: 'fe80::', len: 10 } });
     expect(matchOn(dhcp6, { payload: { protocol: 'udp', field: 'sport' } }).right).toBe(547);
     expect(matchOn(dhcp6, { payload: { protocol: 'udp', field: 'dport' } }).right).toBe(546);
     expect(hasStatement(dhcp6, ACCEPT)).toBe(true);
 
-    // Order of the fixed rules.
-    const order = ['loopback', 'established', 'invalid', 'icmpv6', 'dhcpv6-client'].map((c) => indexOfComment(doc, 'input', `palisade:base:${c}`));
-    expect(order).toEqual([0, 1, 2, 3, 4]);
+    const dhcp = ruleWithComment(doc, 'essentials', 'palisade:base:dhcp-client');
+    expect(matchOn(dhcp, { payload: { protocol: 'udp', field: 'sport' } }).right).toBe(67);
+    expect(matchOn(dhcp, { payload: { protocol: 'udp', field: 'dport' } }).right).toBe(68);
+    expect(chainRules(doc, 'essentials').map((r) => r.comment)).toEqual(['palisade:base:icmpv6', 'palisade:base:dhcpv6-client', 'palisade:base:dhcp-client']);
 
-    const vmapIndex = rules.findIndex((r) => 'vmap' in (r.expr[0] ?? {}));
-    expect(rules[vmapIndex]?.expr).toEqual([{ vmap: { key: { meta: { key: 'iifname' } }, data: '@iface_in' } }]);
-    expect(vmapIndex).toBeGreaterThan(4);
-    expect(vmapIndex).toBe(rules.length - 2);
+    expect(rules.map((r) => r.comment)).toEqual(['palisade:base:loopback', 'palisade:base:established', 'palisade:base:invalid', undefined, 'palisade:base:unknown-interface']);
+    expect(rules[3]?.expr).toEqual([{ vmap: { key: { meta: { key: 'iifname' } }, data: '@iface_in' } }]);
     expect(lastRule(doc, 'input').expr).toEqual([gotoChain('in_public')]);
   });
 
   it('output and postrouting dispatch on oifname to their maps, Public by default', () => {
-    const doc = compile(stealthAlwaysOpen());
+    const doc = compile(everyHook());
     expect(chainRules(doc, 'output').map((r) => r.expr)).toContainEqual([{ vmap: { key: { meta: { key: 'oifname' } }, data: '@iface_out' } }]);
     expect(lastRule(doc, 'output').expr).toEqual([gotoChain('out_public')]);
     expect(chainRules(doc, 'postrouting').map((r) => r.expr)).toContainEqual([{ vmap: { key: { meta: { key: 'oifname' } }, data: '@iface_post' } }]);
@@ -290,7 +305,7 @@ describe('interface maps', () => {
       ['eth0', gotoChain(`${prefix}_private`)],
       ['wlan0', gotoChain(`${prefix}_public`)],
     ];
-    for (const [name, prefix] of [['iface_pre', 'pre'], ['iface_in', 'in'], ['iface_out', 'out'], ['iface_post', 'post']] as const) {
+    for (const [name, prefix] of [['iface_in', 'in'], ['iface_out', 'out'], ['iface_post', 'post']] as const) {
       const map = setOrMap(doc, 'map', name);
       expect(map).toMatchObject({ type: 'ifname', map: 'verdict' });
       expect(map.elem).toEqual(expected(prefix));
@@ -299,7 +314,7 @@ describe('interface maps', () => {
 
   it('are empty maps (no elem) without interfaces', () => {
     const doc = compile();
-    for (const name of ['iface_pre', 'iface_in', 'iface_out', 'iface_post']) expect(setOrMap(doc, 'map', name).elem).toBeUndefined();
+    for (const name of ['iface_in', 'iface_out', 'iface_post']) expect(setOrMap(doc, 'map', name).elem).toBeUndefined();
   });
 
   it.each(['eth*', 'a/b', 'abcdefghijklmnop', '@x', '', 'eth 0', 'eth0"'])('refuses the interface name %j', (name) => {
@@ -326,8 +341,9 @@ describe('profile input chains', () => {
   it.each(PROFILES)('%s: shields up → only a logged, counted drop', (p) => {
     const doc = compile(policyOf({ profiles: { [p]: { shieldsUp: true, answerPing: true } }, portRules: [portRule('web')] }));
     const rules = chainRules(doc, `in_${p}`);
-    expect(rules.map((r) => r.expr)).toEqual([logged(`pal:${p}:shields-up`), [COUNTER, DROP]]);
-    expect(rules[1]?.comment).toBe(`palisade:profile:${p}-shields-up`);
+    // After anti-spoofing and the essentials (ICMPv6 that IPv6 needs, DHCP replies), as in every profile.
+    expect(rules.map((r) => r.expr)).toEqual([[{ jump: { target: `rpfilter_${p}` } }], [{ jump: { target: 'essentials' } }], logged(`pal:${p}:shields-up`), [COUNTER, DROP]]);
+    expect(rules[3]?.comment).toBe(`palisade:profile:${p}-shields-up`);
     expect(rules.some((r) => hasStatement(r, ACCEPT))).toBe(false);
     // The other profile keeps its rules: web is in its map, and its chain looks the map up.
     const other = p === 'private' ? 'public' : 'private';
@@ -374,7 +390,7 @@ describe('profile input chains', () => {
         ...idx('palisade:port:allow-3'), ...idx(`palisade:profile:${p}-port-rules`), ...idx(`palisade:profile:${p}-port-rules-open`), ...idx(`palisade:app:${p}-allowed-apps`),
       ];
       expect(blocks).toHaveLength(4); // the app set, block-1, block-2 for IPv4 and for IPv6
-      expect(allows).toHaveLength(4); // allow-3 (IPv4 only), the two map lookups, the app set
+      expect(allows).toHaveLength(4); // allow-3 (IPv4 only), the two single-port map lookups, the app set
       expect(Math.max(...blocks)).toBeLessThan(Math.min(...allows));
       // Every block is counted and goes straight to the profile's final verdict (it was decided, not
       // left over), right after an identical match that logs it; every allow accepts.
@@ -388,8 +404,8 @@ describe('profile input chains', () => {
         expect(log.expr.slice(-2)).toEqual(logged(`pal:${p}:${kind}`));
       }
       for (const i of allows) expect(hasStatement(rules[i] as NftRule, ACCEPT)).toBe(true);
-      // Ping first, the default last.
-      expect(indexOfComment(doc, chain, `palisade:profile:${p}-ping`)).toBe(0);
+      // Ping first after anti-spoofing and the essentials, the default last.
+      expect(indexOfComment(doc, chain, `palisade:profile:${p}-ping`)).toBe(2);
       expect(lastRule(doc, chain).expr).toEqual([COUNTER, gotoChain(`deny_${p}`)]);
       expect(lastRule(doc, chain).comment).toBe(`palisade:profile:${p}-default-block`);
       expect(Math.max(...allows)).toBe(rules.length - 2);
@@ -428,15 +444,20 @@ describe('profile input chains', () => {
       ],
     }));
     for (const p of PROFILES) {
-      // Plain rules: the listening map is looked up after the socket lookup (so only accepted
-      // packets count), the always-open map without one.
-      expect(portMapElems(doc, `${p}_port_allow`)).toEqual([
+      // Plain rules: the listening maps are looked up after the socket lookup (so only accepted
+      // packets count), the always-open maps without one. A range goes to the interval map,
+      // a single port to the hash map.
+      expect(portMapElems(doc, `${p}_port_allow`)).toEqual([]);
+      expect(portMapElems(doc, `${p}_port_allow_ranges`)).toEqual([
         [{ concat: ['tcp', { range: [8000, 8010] }] }, 'palisade:port:gated'],
         [{ concat: ['udp', { range: [8000, 8010] }] }, 'palisade:port:gated'],
       ]);
       expect(portMapElems(doc, `${p}_port_open`)).toEqual([[{ concat: ['udp', 53] }, 'palisade:port:open']]);
+      expect(portMapElems(doc, `${p}_port_open_ranges`)).toEqual([]);
       expect(ruleWithComment(doc, `in_${p}`, `palisade:profile:${p}-port-rules`).expr).toEqual([SOCKET_GATE, countedLookup(`${p}_port_allow`), ACCEPT]);
+      expect(ruleWithComment(doc, `in_${p}`, `palisade:profile:${p}-port-ranges`).expr).toEqual([SOCKET_GATE, countedLookup(`${p}_port_allow_ranges`), ACCEPT]);
       expect(ruleWithComment(doc, `in_${p}`, `palisade:profile:${p}-port-rules-open`).expr).toEqual([countedLookup(`${p}_port_open`), ACCEPT]);
+      expect(ruleWithComment(doc, `in_${p}`, `palisade:profile:${p}-port-ranges-open`).expr).toEqual([countedLookup(`${p}_port_open_ranges`), ACCEPT]);
       expect(rulesWithComment(doc, `in_${p}`, 'palisade:port:gated')).toEqual([]);
       expect(rulesWithComment(doc, `in_${p}`, 'palisade:port:open')).toEqual([]);
 
@@ -467,9 +488,10 @@ describe('profile input chains', () => {
     for (const p of PROFILES) {
       const comments = chainRules(doc, `in_${p}`).map((r) => r.comment);
       const at = comments.indexOf(`palisade:profile:${p}-port-rules`);
-      expect(comments.slice(at - 2, at + 3)).toEqual([
+      expect(comments.slice(at - 2, at + 5)).toEqual([
         'palisade:port:ssh-limited', 'palisade:port:ssh',
-        `palisade:profile:${p}-port-rules`, `palisade:profile:${p}-port-rules-open`,
+        `palisade:profile:${p}-port-rules`, `palisade:profile:${p}-port-ranges`,
+        `palisade:profile:${p}-port-rules-open`, `palisade:profile:${p}-port-ranges-open`,
         'palisade:app:srv-over-limit',
       ]);
       expect(comments.indexOf('palisade:port:lan')).toBeLessThan(comments.indexOf('palisade:port:ssh-over-limit'));
@@ -786,19 +808,18 @@ describe('determinism', () => {
 describe('element-only transactions', () => {
   const kinds = (doc: NftDocument) => doc.nftables.slice(1).map(verbAndKind);
 
-  it('compileInterfaceUpdate flushes and refills the four interface maps, nothing else', () => {
+  it('compileInterfaceUpdate flushes and refills the three interface maps, nothing else', () => {
     const doc = compileInterfaceUpdate({ interfaces: { wlan0: 'public', eth0: 'private' } });
     expect(doc.nftables[0]).toEqual({ metainfo: { json_schema_version: 1 } });
     expect(new Set(kinds(doc))).toEqual(new Set(['flush map', 'add element']));
     const flushed = doc.nftables.flatMap((c) => ('flush' in c && 'map' in c.flush ? [c.flush.map.name] : []));
-    expect(flushed.sort()).toEqual(['iface_in', 'iface_out', 'iface_post', 'iface_pre']);
+    expect(flushed.sort()).toEqual(['iface_in', 'iface_out', 'iface_post']);
     const elements = new Map(doc.nftables.flatMap((c) => ('add' in c && 'element' in c.add ? [[c.add.element.name, c.add.element.elem] as const] : [])));
     expect(elements.get('iface_in')).toEqual([['eth0', gotoChain('in_private')], ['wlan0', gotoChain('in_public')]]);
     expect(elements.get('iface_out')).toEqual([['eth0', gotoChain('out_private')], ['wlan0', gotoChain('out_public')]]);
     expect(elements.get('iface_post')).toEqual([['eth0', gotoChain('post_private')], ['wlan0', gotoChain('post_public')]]);
-    expect(elements.get('iface_pre')).toEqual([['eth0', gotoChain('pre_private')], ['wlan0', gotoChain('pre_public')]]);
     // Each map is flushed before it is refilled.
-    for (const name of ['iface_pre', 'iface_in', 'iface_out', 'iface_post']) {
+    for (const name of ['iface_in', 'iface_out', 'iface_post']) {
       const flushAt = doc.nftables.findIndex((c) => 'flush' in c && 'map' in c.flush && c.flush.map.name === name);
       const addAt = doc.nftables.findIndex((c) => 'add' in c && 'element' in c.add && c.add.element.name === name);
       expect(flushAt).toBeLessThan(addAt);
@@ -807,7 +828,7 @@ describe('element-only transactions', () => {
   });
 
   it('compileInterfaceUpdate with no interfaces only flushes', () => {
-    expect(kinds(compileInterfaceUpdate({ interfaces: {} }))).toEqual(['flush map', 'flush map', 'flush map', 'flush map']);
+    expect(kinds(compileInterfaceUpdate({ interfaces: {} }))).toEqual(['flush map', 'flush map', 'flush map']);
   });
 
   it('compileInterfaceUpdate matches the maps of a full compile', () => {

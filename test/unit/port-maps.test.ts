@@ -173,13 +173,16 @@ describe('splitPortRules', () => {
 // =============================================================================================
 
 describe('portMapContents', () => {
-  it('names: <p>_port_allow and <p>_port_open; a rule\'s counter is named like its rule comment', () => {
-    expect(portRuleMaps('private')).toEqual({ listening: 'private_port_allow', always: 'private_port_open' });
-    expect(portRuleMaps('public')).toEqual({ listening: 'public_port_allow', always: 'public_port_open' });
+  it('names: <p>_port_allow and <p>_port_open, each with a _ranges twin; a rule\'s counter is named like its rule comment', () => {
+    expect(portRuleMaps('private')).toEqual({
+      listening: { ports: 'private_port_allow', ranges: 'private_port_allow_ranges' },
+      always: { ports: 'private_port_open', ranges: 'private_port_open_ranges' },
+    });
+    expect(portRuleMaps('public').listening.ports).toBe('public_port_allow');
     expect(portRuleCounter('web')).toBe('palisade:port:web');
   });
 
-  it('one counter per mapped rule, even in both profiles, sorted; one element per protocol, leading to it', () => {
+  it('one counter per mapped rule, even in both profiles, sorted; one element per protocol, leading to it; single ports and ranges apart', () => {
     const contents = portMapContents(splitsOf([
       portRule('zeta', { protocol: 'both', ports: { from: 8000, to: 8010 } }),
       portRule('alpha', { ports: { from: 22, to: 22 }, profiles: ['private'] }),
@@ -190,23 +193,26 @@ describe('portMapContents', () => {
     expect(contentsOf(contents)).toEqual({
       counters: ['palisade:port:alpha', 'palisade:port:mid', 'palisade:port:zeta'],
       maps: [
+        { name: 'private_port_allow', elem: [[{ concat: ['tcp', 22] }, 'palisade:port:alpha']] },
         {
-          name: 'private_port_allow',
+          name: 'private_port_allow_ranges',
           elem: [
             [{ concat: ['tcp', { range: [8000, 8010] }] }, 'palisade:port:zeta'],
             [{ concat: ['udp', { range: [8000, 8010] }] }, 'palisade:port:zeta'],
-            [{ concat: ['tcp', 22] }, 'palisade:port:alpha'],
           ],
         },
         { name: 'private_port_open', elem: [] },
+        { name: 'private_port_open_ranges', elem: [] },
+        { name: 'public_port_allow', elem: [] },
         {
-          name: 'public_port_allow',
+          name: 'public_port_allow_ranges',
           elem: [
             [{ concat: ['tcp', { range: [8000, 8010] }] }, 'palisade:port:zeta'],
             [{ concat: ['udp', { range: [8000, 8010] }] }, 'palisade:port:zeta'],
           ],
         },
         { name: 'public_port_open', elem: [[{ concat: ['udp', 5353] }, 'palisade:port:mid']] },
+        { name: 'public_port_open_ranges', elem: [] },
       ],
     });
   });
@@ -221,10 +227,11 @@ describe('portMapContents', () => {
     expect(contents.maps.find((m) => m.name === 'public_port_allow')?.elem).toEqual([[{ concat: ['tcp', 80] }, 'palisade:port:web']]);
   });
 
-  it('no plain rules: no counters, four empty maps', () => {
+  it('no plain rules: no counters, eight empty maps', () => {
     expect(contentsOf(portMapContents(splitsOf([portRule('lan', { remote: ['10.0.0.0/8'] })])))).toEqual({
       counters: [],
-      maps: ['private_port_allow', 'private_port_open', 'public_port_allow', 'public_port_open'].map((name) => ({ name, elem: [] })),
+      maps: ['private_port_allow', 'private_port_allow_ranges', 'private_port_open', 'private_port_open_ranges', 'public_port_allow', 'public_port_allow_ranges', 'public_port_open', 'public_port_open_ranges']
+        .map((name) => ({ name, elem: [] })),
     });
   });
 });
@@ -238,7 +245,7 @@ describe('the port maps in a full table', () => {
     portRule('lan', { ports: { from: 9000, to: 9000 }, remote: ['10.0.0.0/8'] }),
   ]);
 
-  it('counter objects first, then the four interval maps to them, all before the first rule', () => {
+  it('counter objects first, then the maps to them (hash maps of single ports, interval maps of ranges), all before the first rule', () => {
     const doc = compileRuleset(policy, runtimeOf());
     const at = (pred: (c: NftCommand) => boolean) => doc.nftables.findIndex(pred);
     const counters = doc.nftables.filter((c) => 'add' in c && 'counter' in c.add);
@@ -249,10 +256,14 @@ describe('the port maps in a full table', () => {
     const maps = doc.nftables.filter((c) => 'add' in c && 'map' in c.add && c.add.map.map === 'counter');
     const webElems = [[{ concat: ['tcp', { range: [8000, 8010] }] }, 'palisade:port:web'], [{ concat: ['udp', { range: [8000, 8010] }] }, 'palisade:port:web']];
     expect(maps).toEqual([
-      { add: { map: { ...TABLE, name: 'private_port_allow', ...MAP_TYPE, flags: ['interval'], elem: webElems } } },
-      { add: { map: { ...TABLE, name: 'private_port_open', ...MAP_TYPE, flags: ['interval'] } } },
-      { add: { map: { ...TABLE, name: 'public_port_allow', ...MAP_TYPE, flags: ['interval'], elem: webElems } } },
-      { add: { map: { ...TABLE, name: 'public_port_open', ...MAP_TYPE, flags: ['interval'], elem: [[{ concat: ['udp', 5353] }, 'palisade:port:mdns']] } } },
+      { add: { map: { ...TABLE, name: 'private_port_allow', ...MAP_TYPE } } },
+      { add: { map: { ...TABLE, name: 'private_port_allow_ranges', ...MAP_TYPE, flags: ['interval'], elem: webElems } } },
+      { add: { map: { ...TABLE, name: 'private_port_open', ...MAP_TYPE } } },
+      { add: { map: { ...TABLE, name: 'private_port_open_ranges', ...MAP_TYPE, flags: ['interval'] } } },
+      { add: { map: { ...TABLE, name: 'public_port_allow', ...MAP_TYPE } } },
+      { add: { map: { ...TABLE, name: 'public_port_allow_ranges', ...MAP_TYPE, flags: ['interval'], elem: webElems } } },
+      { add: { map: { ...TABLE, name: 'public_port_open', ...MAP_TYPE, elem: [[{ concat: ['udp', 5353] }, 'palisade:port:mdns']] } } },
+      { add: { map: { ...TABLE, name: 'public_port_open_ranges', ...MAP_TYPE, flags: ['interval'] } } },
     ]);
     const lastCounter = doc.nftables.lastIndexOf(counters[counters.length - 1] as NftCommand);
     expect(lastCounter).toBeLessThan(doc.nftables.indexOf(maps[0] as NftCommand));
@@ -304,12 +315,15 @@ describe('portMapUpdate', () => {
       { add: { counter: { ...TABLE, name: 'palisade:port:added' } } },
       { add: { counter: { ...TABLE, name: 'palisade:port:zz-added' } } },
       // A deleted element is named by its key alone; the old interval goes before the new one comes.
-      elements('delete', 'private_port_allow', [{ concat: ['tcp', { range: [8000, 8010] }] }, { concat: ['tcp', 81] }]),
-      elements('add', 'private_port_allow', [[{ concat: ['tcp', { range: [8000, 8020] }] }, 'palisade:port:widened']]),
+      elements('delete', 'private_port_allow', [{ concat: ['tcp', 81] }]),
+      elements('delete', 'private_port_allow_ranges', [{ concat: ['tcp', { range: [8000, 8010] }] }]),
+      elements('add', 'private_port_allow_ranges', [[{ concat: ['tcp', { range: [8000, 8020] }] }, 'palisade:port:widened']]),
       elements('delete', 'private_port_open', [{ concat: ['udp', 5353] }]),
       elements('add', 'private_port_open', [[{ concat: ['udp', 53] }, 'palisade:port:zz-added']]),
-      elements('delete', 'public_port_allow', [{ concat: ['tcp', { range: [8000, 8010] }] }, { concat: ['tcp', 81] }]),
-      elements('add', 'public_port_allow', [[{ concat: ['tcp', { range: [8000, 8020] }] }, 'palisade:port:widened'], [{ concat: ['tcp', 443] }, 'palisade:port:added']]),
+      elements('delete', 'public_port_allow', [{ concat: ['tcp', 81] }]),
+      elements('add', 'public_port_allow', [[{ concat: ['tcp', 443] }, 'palisade:port:added']]),
+      elements('delete', 'public_port_allow_ranges', [{ concat: ['tcp', { range: [8000, 8010] }] }]),
+      elements('add', 'public_port_allow_ranges', [[{ concat: ['tcp', { range: [8000, 8020] }] }, 'palisade:port:widened']]),
       elements('delete', 'public_port_open', [{ concat: ['udp', 5353] }]),
       { delete: { counter: { ...TABLE, name: 'palisade:port:open' } } },
       { delete: { counter: { ...TABLE, name: 'palisade:port:removed' } } },
@@ -344,7 +358,7 @@ describe('portMapUpdate', () => {
     for (const cmd of doc.nftables.slice(1)) {
       expect(verb(cmd)).toMatch(/^(add|delete) (counter|element)$/);
       expect(Object.values(Object.values(cmd)[0] as object)[0]).toMatchObject(TABLE);
-      if (verb(cmd).endsWith('element')) expect(['private_port_allow', 'private_port_open', 'public_port_allow', 'public_port_open']).toContain(nameOf(cmd));
+      if (verb(cmd).endsWith('element')) expect(Object.values(portRuleMaps(nameOf(cmd)?.startsWith('private') ? 'private' : 'public')).flatMap((m) => Object.values(m))).toContain(nameOf(cmd));
     }
   });
 
