@@ -12,7 +12,7 @@ import { UfwInNamespace, ufwAvailable } from './lib/ufw';
 import type { BenchContext, BenchSection, Benchmark, Figure } from './lib/types';
 
 const SERVER = fileURLToPath(new URL('./lib/http-server.cjs', import.meta.url));
-const PORT = 8080;
+export const PORT = 8080;
 const RULES = 1000;
 const CONNECTIONS = 32;
 const CONNTRACK_TABLE = 'bench_conntrack';
@@ -26,7 +26,14 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function prepare(lab: Lab): Promise<void> {
+/** The policy of the Palisade lab: 1,000 plain allow rules, the served port last. */
+export function packetPathPolicy() {
+  const served = { id: 'bench-http', action: 'allow' as const, protocol: 'tcp' as const, ports: { from: PORT, to: PORT }, profiles: ['private' as const, 'public' as const] };
+  return { version: 1 as const, portRules: [...portAllowRules(RULES - 1), served] };
+}
+
+/** Lets the outside client open many connections quickly and starts the server in the host namespace. */
+export async function prepareServer(lab: Lab): Promise<void> {
   // wrk opens tens of thousands of connections a run: the client may reuse ports in TIME_WAIT.
   await lab.exec('outside', ['sysctl', '-q', '-w', 'net.ipv4.ip_local_port_range=1024 65535', 'net.ipv4.tcp_tw_reuse=1']);
   await LineProcess.start(lab.spawn('host', [process.execPath, SERVER, String(PORT)]));
@@ -34,7 +41,7 @@ async function prepare(lab: Lab): Promise<void> {
 
 async function noFirewall(): Promise<Setup> {
   const lab = await Lab.create({ links: 1 });
-  await prepare(lab);
+  await prepareServer(lab);
   return { name: 'no firewall', lab, between: async () => {}, close: () => lab.destroy() };
 }
 
@@ -45,14 +52,13 @@ async function noFirewall(): Promise<Setup> {
 async function conntrackOnly(): Promise<Setup> {
   const lab = await Lab.create({ links: 1 });
   await lab.exec('host', ['nft', '-f', '-'], { input: `table inet ${CONNTRACK_TABLE} {\n chain input {\n  type filter hook input priority filter; policy accept;\n  ct state established,related accept\n  ct state invalid drop\n }\n}\n` });
-  await prepare(lab);
+  await prepareServer(lab);
   return { name: CONNTRACK_ONLY, lab, between: () => lab.flushConntrack(), close: () => lab.destroy() };
 }
 
 async function palisade(): Promise<Setup> {
-  const rules = [...portAllowRules(RULES - 1), { id: 'bench-http', action: 'allow' as const, protocol: 'tcp' as const, ports: { from: PORT, to: PORT }, profiles: ['private' as const, 'public' as const] }];
-  const stack = await Stack.start({ links: 1, pollIntervalMs: 'default', policy: { version: 1, portRules: rules } });
-  await prepare(stack.lab);
+  const stack = await Stack.start({ links: 1, pollIntervalMs: 'default', policy: packetPathPolicy() });
+  await prepareServer(stack.lab);
   return { name: `Palisade, ${RULES.toLocaleString('en-US')} rules`, lab: stack.lab, between: () => stack.lab.flushConntrack(), close: () => stack.stop() };
 }
 
@@ -60,12 +66,12 @@ async function ufw(): Promise<Setup> {
   const lab = await Lab.create({ links: 1 });
   const ufwNs = new UfwInNamespace(lab);
   await ufwNs.enableWithRules([...portAllowRules(RULES - 1).map((r) => r.ports.from), PORT]);
-  await prepare(lab);
+  await prepareServer(lab);
   return { name: `ufw, ${RULES.toLocaleString('en-US')} rules`, lab, between: () => lab.flushConntrack(), close: async () => { ufwNs.dispose(); await lab.destroy(); } };
 }
 
 /** One wrk run from outside: requests per second, each on a new connection. */
-async function connectionRate(lab: Lab, seconds: number): Promise<number> {
+export async function connectionRate(lab: Lab, seconds: number): Promise<number> {
   const url = `http://${lab.links[0]?.hostV4 ?? '10.77.0.1'}:${PORT}/`;
   const { stdout } = await lab.exec('outside', ['wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-H', 'Connection: close', url], { timeoutMs: (seconds + 30) * 1000 });
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1];
