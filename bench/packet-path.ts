@@ -2,6 +2,7 @@
 // firewall, with Palisade holding 1,000 rules, and with ufw holding the same 1,000 rules. The
 // port served is the last of the 1,000, so every new connection passes all the others first.
 // A table that only tracks connections shows what being stateful costs before any rule.
+import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Lab } from '../test/lab/lab';
 import { Stack } from '../test/support/stack';
@@ -15,6 +16,13 @@ const SERVER = fileURLToPath(new URL('./lib/http-server.cjs', import.meta.url));
 export const PORT = 8080;
 const RULES = 1000;
 const CONNECTIONS = 32;
+/**
+ * The server and wrk each have a CPU of their own (on a machine with at least two). Left to the
+ * scheduler, they sometimes shared one for a whole run, which moved a setup's rate by a third
+ * from one run to the next; the packets a side sends are filtered in its own CPU's softirq, so
+ * pinning also fixes where the firewall's work is done.
+ */
+const pinned = (cpu: number, argv: string[]) => (availableParallelism() >= 2 ? ['taskset', '-c', String(cpu), ...argv] : argv);
 const CONNTRACK_TABLE = 'bench_conntrack';
 const CONNTRACK_ONLY = 'connection tracking only, no rules';
 
@@ -36,7 +44,7 @@ export function packetPathPolicy() {
 export async function prepareServer(lab: Lab): Promise<void> {
   // wrk opens tens of thousands of connections a run: the client may reuse ports in TIME_WAIT.
   await lab.exec('outside', ['sysctl', '-q', '-w', 'net.ipv4.ip_local_port_range=1024 65535', 'net.ipv4.tcp_tw_reuse=1']);
-  await LineProcess.start(lab.spawn('host', [process.execPath, SERVER, String(PORT)]));
+  await LineProcess.start(lab.spawn('host', pinned(1, [process.execPath, SERVER, String(PORT)])));
 }
 
 async function noFirewall(): Promise<Setup> {
@@ -73,7 +81,7 @@ async function ufw(): Promise<Setup> {
 /** One wrk run from outside: requests per second, each on a new connection. */
 export async function connectionRate(lab: Lab, seconds: number): Promise<number> {
   const url = `http://${lab.links[0]?.hostV4 ?? '10.77.0.1'}:${PORT}/`;
-  const { stdout } = await lab.exec('outside', ['wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-H', 'Connection: close', url], { timeoutMs: (seconds + 30) * 1000 });
+  const { stdout } = await lab.exec('outside', pinned(0, ['wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-H', 'Connection: close', url]), { timeoutMs: (seconds + 30) * 1000 });
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1];
   if (!rate) throw new Error(`wrk printed no rate:\n${stdout}`);
   const errors = /Socket errors: (.*)/.exec(stdout)?.[1];
