@@ -118,7 +118,7 @@ async function run(ctx: BenchContext): Promise<BenchSection> {
   return {
     id: 'packet-path',
     title: 'Packet path cost',
-    method: `wrk (Debian) in the outside namespace opens new TCP connections to a Node server in the host namespace (\`Connection: close\`: one request per connection, ${CONNECTIONS} at a time) `
+    method: `wrk (Debian) in the outside namespace opens new TCP connections to a Node server in the host namespace (\`Connection: close\`: one request per connection, ${CONNECTIONS} at a time; wrk and the server pinned to a CPU each) `
       + `for ${seconds} s per run; the figure is connections per second. The setups are separate labs measured in turns, ${rounds} rounds, the order rotating each round. `
       + `Palisade and ufw each hold ${RULES.toLocaleString('en-US')} inbound allow rules with the served port last; conntrack is flushed before each run. `
       + `A fourth lab holds only a table that tracks connections and accepts established ones (\`ct state established,related accept\`): the cost of being stateful at all, which "no firewall" does not pay.`,
