@@ -23,7 +23,8 @@ const CONNECTIONS = 32;
  * pinning also fixes where the firewall's work is done.
  */
 const pinned = (cpu: number, argv: string[]) => (availableParallelism() >= 2 ? ['taskset', '-c', String(cpu), ...argv] : argv);
-const CONNTRACK_TABLE = 'bench_conntrack';
+/** The table of the conntrack-only lab: it tracks connections and accepts established ones, nothing else. */
+export const CONNTRACK_ONLY_TABLE = 'table inet bench_conntrack {\n chain input {\n  type filter hook input priority filter; policy accept;\n  ct state established,related accept\n  ct state invalid drop\n }\n}\n';
 const CONNTRACK_ONLY = 'connection tracking only, no rules';
 
 interface Setup {
@@ -59,7 +60,7 @@ async function noFirewall(): Promise<Setup> {
  */
 async function conntrackOnly(): Promise<Setup> {
   const lab = await Lab.create({ links: 1 });
-  await lab.exec('host', ['nft', '-f', '-'], { input: `table inet ${CONNTRACK_TABLE} {\n chain input {\n  type filter hook input priority filter; policy accept;\n  ct state established,related accept\n  ct state invalid drop\n }\n}\n` });
+  await lab.exec('host', ['nft', '-f', '-'], { input: CONNTRACK_ONLY_TABLE });
   await prepareServer(lab);
   return { name: CONNTRACK_ONLY, lab, between: () => lab.flushConntrack(), close: () => lab.destroy() };
 }

@@ -13,17 +13,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Lab } from '../test/lab/lab';
 import { Stack } from '../test/support/stack';
-import { connectionRate, packetPathPolicy, prepareServer, PORT } from './packet-path';
+import { CONNTRACK_ONLY_TABLE, connectionRate, packetPathPolicy, prepareServer, PORT } from './packet-path';
 import { median } from './lib/stats';
 
 type Listed = Record<string, Record<string, unknown>>;
-
-const CONNTRACK_ONLY: Listed[] = [
-  { table: { family: 'inet', name: 'palisade' } },
-  { chain: { family: 'inet', table: 'palisade', name: 'input', type: 'filter', hook: 'input', prio: 0, policy: 'accept' } },
-  { rule: { family: 'inet', table: 'palisade', chain: 'input', expr: [{ match: { op: 'in', left: { ct: { key: 'state' } }, right: ['established', 'related'] } }, { accept: null }] } },
-  { rule: { family: 'inet', table: 'palisade', chain: 'input', expr: [{ match: { op: 'in', left: { ct: { key: 'state' } }, right: 'invalid' } }, { drop: null }] } },
-];
 
 const text = (o: unknown) => JSON.stringify(o);
 const ruleOf = (o: Listed) => o.rule as { chain: string; expr: unknown[] } | undefined;
@@ -68,8 +61,13 @@ const listing = await palisadeListing();
 const dir = mkdtempSync(join(tmpdir(), 'palisade-parts-'));
 const files = new Map(names.map((n) => {
   if (n === 'none') return [n, undefined] as const;
+  if (n === 'conntrack') {
+    const file = join(dir, 'conntrack.nft');
+    writeFileSync(file, CONNTRACK_ONLY_TABLE);
+    return [n, file] as const;
+  }
   const file = join(dir, `${n}.json`);
-  writeFileSync(file, asTransaction(n === 'conntrack' ? CONNTRACK_ONLY : (VARIANTS[n] as (t: Listed[]) => Listed[])(listing)));
+  writeFileSync(file, asTransaction((VARIANTS[n] as (t: Listed[]) => Listed[])(listing)));
   return [n, file] as const;
 }));
 const lab = await Lab.create({ links: 1 });
@@ -83,7 +81,7 @@ try {
       const name = names[(round + k) % names.length] as string;
       await lab.exec('host', ['nft', 'flush', 'ruleset']);
       const file = files.get(name);
-      if (file) await lab.exec('host', ['nft', '-j', '-f', file]);
+      if (file) await lab.exec('host', file.endsWith('.json') ? ['nft', '-j', '-f', file] : ['nft', '-f', file]);
       await lab.flushConntrack();
       samples.set(name, [...(samples.get(name) ?? []), await connectionRate(lab, Number(values.seconds))]);
     }
