@@ -1,8 +1,8 @@
 // Builds what gets installed, into dist/:
-//   helper    dist/palisaded.cjs, and next to it the one native module it loads at run time,
-//             `netlink` (its N-API prebuilds work on any Node ≥ 20 and on Electron's Node), with
-//             node-gyp-build, which picks the prebuild. build/linux/install-helper.sh dist/
-//             installs the result.
+//   helper    dist/palisaded.cjs, and next to it the native modules it loads at run time:
+//             `netlink` with node-gyp-build, which picks its prebuild, and `koffi` (libnftables'
+//             calls), with only this machine's prebuild. Both are N-API: they work on any
+//             Node ≥ 20 and on Electron's Node. build/linux/install-helper.sh dist/ installs it.
 //   cli       dist/palisade.cjs
 //   renderer  dist/renderer/ (Vite, renderer/vite.config.ts)
 //   electron  dist/electron/main.cjs and dist/electron/preload.cjs: the Electron shell's main
@@ -43,12 +43,18 @@ if (targets.has('cli')) {
 }
 
 if (targets.has('helper')) {
-  await build({ ...common, entryPoints: ['electron/helper/run.ts'], outfile: join(out, 'palisaded.cjs'), external: [...common.external, 'netlink'] });
-  for (const pkg of ['netlink', 'node-gyp-build']) {
+  await build({ ...common, entryPoints: ['electron/helper/run.ts'], outfile: join(out, 'palisaded.cjs'), external: [...common.external, 'netlink', 'koffi'] });
+  // koffi carries prebuilds for every platform (28 MB); this machine's is the one that loads.
+  const koffiPrebuild = `linux_${{ x64: 'x64', arm64: 'arm64', arm: 'armhf', ia32: 'ia32', riscv64: 'riscv64d', loong64: 'loong64' }[process.arch] ?? process.arch}`;
+  for (const pkg of ['netlink', 'node-gyp-build', 'koffi']) {
     await cp(`node_modules/${pkg}`, join(out, 'node_modules', pkg), {
       recursive: true,
       // Only what runs: compiled JS, the prebuilt binaries, package metadata.
-      filter: (src) => !/\/(src|include|docs?|test|\.github)(\/|$)|\.(ts|map|md|gyp|cc|h)$/.test(src.slice(src.indexOf(pkg) + pkg.length)),
+      filter: (src) => {
+        const inside = src.slice(src.indexOf(pkg) + pkg.length);
+        if (/\/(src|include|docs?|test|vendor|lib\/native|\.github)(\/|$)|\.(ts|map|md|gyp|cc|h)$/.test(inside)) return false;
+        return !/^\/build\/koffi\/[^/]+/.test(inside) || inside.startsWith(`/build/koffi/${koffiPrebuild}`);
+      },
     });
   }
 }

@@ -7,7 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import packageJson from '../../package.json' with { type: 'json' };
 import { connectSystemBus } from '../common/system-bus';
-import { NftAdapter } from './nft';
+import { NftAdapter, openNftRunner } from './nft';
 import { PolicyStore } from './policy-store';
 import { DEFAULT_POLL_INTERVAL_MS, SocketMonitor } from './sockets/monitor';
 import { createNetworkWatcher } from './networks/watcher';
@@ -55,8 +55,9 @@ async function main(argv: string[]): Promise<void> {
   // here. What the firewall announces while it starts is held until the service is on the bus.
   const link: { service?: FirewallService } = {};
   const early: (() => void)[] = [];
+  const kernel = new NftAdapter({ runner: openNftRunner(log) });
   const firewall = new Firewall({
-    kernel: new NftAdapter(),
+    kernel,
     store: new PolicyStore(values.policy, { warn: (message) => log(`palisaded: ${message}`) }),
     policyPath: values.policy,
     sockets: new SocketMonitor({ pollIntervalMs }),
@@ -83,7 +84,7 @@ async function main(argv: string[]): Promise<void> {
   await service.start();
   link.service = service;
   for (const send of early.splice(0)) send();
-  log(`palisaded ${packageJson.version}: policy ${values.policy}, ruleset applied, serving org.palisade.Firewall1`);
+  log(`palisaded ${packageJson.version}: policy ${values.policy}, ruleset applied through ${kernel.description}, serving org.palisade.Firewall1`);
 
   const shutdown = async (signal: string) => {
     log(`palisaded: ${signal}, stopping (the ruleset stays in place)`);

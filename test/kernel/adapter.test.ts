@@ -1,4 +1,5 @@
-// The nftables adapter against a real kernel, inside a lab namespace.
+// The nftables adapter against a real kernel, inside a lab namespace: through the nft command,
+// and through libnftables in a process inside the namespace (the helper's way).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../shared/policy/validate';
 import { compileAppPortsUpdate, compileInterfaceUpdate, compileRuleset } from '../../shared/compiler/ruleset';
@@ -6,15 +7,22 @@ import { emptyRuntime, type RuntimeState } from '../../shared/runtime/state';
 import { nftDocument, type NftDocument } from '../../shared/nft/json';
 import { NftAdapter, NftError, type NftListing } from '../../electron/helper/nft';
 import { Lab } from '../lab/lab';
+import { LibnftablesInLab } from '../support/libnftables-in-lab';
 
 let lab: Lab;
-let nft: NftAdapter;
+let libnftables: LibnftablesInLab;
+const adapters: Record<string, NftAdapter> = {};
 
 beforeAll(async () => {
   lab = await Lab.create({ links: 1 });
-  nft = new NftAdapter({ command: lab.inNamespace('host', ['nft']) });
+  libnftables = await LibnftablesInLab.start(lab);
+  adapters['the nft command'] = new NftAdapter({ command: lab.inNamespace('host', ['nft']) });
+  adapters.libnftables = new NftAdapter({ runner: libnftables });
 });
-afterAll(async () => { await lab?.destroy(); });
+afterAll(async () => {
+  await libnftables?.stop();
+  await lab?.destroy();
+});
 
 const policy = parsePolicy({
   version: 1,
@@ -25,7 +33,10 @@ const runtime = (): RuntimeState => ({ ...emptyRuntime(), interfaces: { h0: 'pri
 const objects = (listing: NftListing | null, kind: string) => (listing?.nftables ?? []).filter((o) => kind in o).map((o) => o[kind] as Record<string, unknown>);
 const ruleHandles = (listing: NftListing | null) => objects(listing, 'rule').map((r) => `${String(r.chain)}#${String(r.handle)}`);
 
-describe('NftAdapter', () => {
+describe.each(['the nft command', 'libnftables'])('NftAdapter through %s', (way) => {
+  let nft: NftAdapter;
+  beforeAll(() => { nft = adapters[way] as NftAdapter; });
+
   it('reads back nothing before anything is applied, and removing nothing is fine', async () => {
     await nft.removeTable();
     expect(await nft.readTable()).toBeNull();
@@ -100,7 +111,23 @@ describe('NftAdapter', () => {
   });
 });
 
+describe('libnftables and the nft command', () => {
+  it('list the same table the same way, and refuse the same document with the same message', async () => {
+    const [command, library] = [adapters['the nft command'] as NftAdapter, adapters.libnftables as NftAdapter];
+    await library.apply(compileRuleset(policy, runtime()));
+    expect(await library.readTableText()).toBe(await command.readTableText());
+    expect(await library.readTable()).toEqual(await command.readTable());
+    const bad = nftDocument([{ add: { element: { family: 'inet', table: 'palisade', name: 'no_such_map', elem: [1] } } }] as NftDocument['nftables']);
+    const refusals = await Promise.all([command, library].map((a) => a.applyElements(bad).then(() => null, (e: unknown) => (e as Error).message)));
+    expect(refusals[0]).toMatch(/^nft apply failed: .*No such file or directory/s);
+    expect(refusals[1]).toBe(refusals[0]);
+  });
+});
+
 describe('what the compiler leaves to nft', () => {
+  let nft: NftAdapter;
+  beforeAll(() => { nft = adapters.libnftables as NftAdapter; });
+
   it('nft merges overlapping networks and port ranges in anonymous sets', async () => {
     const overlapping = parsePolicy({
       version: 1,
