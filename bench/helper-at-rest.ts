@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Stack } from '../test/support/stack';
 import { DEFAULT_POLL_INTERVAL_MS } from '../electron/helper/sockets/monitor';
-import { buildHelperBundle, cpuSeconds, memoryOf, startBundledHelper } from './lib/helper-process';
+import { cpuSeconds, memoryOf, startBundledHelper } from './lib/helper-process';
+import { buildHelperBundle } from '../test/support/helper-bundle';
 import { allListeningMix, standardMix, startSocketHolders, type SocketHolders } from './lib/socket-holders';
 import type { BenchContext, BenchSection, Benchmark, Figure, TargetCheck } from './lib/types';
 

@@ -1,61 +1,22 @@
-// palisaded as installs run it, for the benchmarks: the esbuild bundle (`scripts/build.mjs
-// helper`, built into a temporary directory so dist/ stays untouched) started in the lab's host
-// namespace on the stack's private bus, and what /proc says about its CPU time and memory.
+// palisaded as installs run it, for the benchmarks: the esbuild bundle (test/support/helper-bundle.ts)
+// started in the lab's host namespace on the stack's private bus, and what /proc says about its
+// CPU time and memory.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { registerTeardown } from '../../test/lab/cleanup';
+import { readFile } from 'node:fs/promises';
+import type { HelperBundle } from '../../test/support/helper-bundle';
 import type { Stack } from '../../test/support/stack';
-import { run } from '../../test/lab/command';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-export interface HelperBundle {
-  /** dist/palisaded.cjs of a fresh build. */
-  path: string;
-  dispose(): Promise<void>;
-}
-
-export async function buildHelperBundle(): Promise<HelperBundle> {
-  const dir = await mkdtemp(join(tmpdir(), 'palisade-bench-helper-'));
-  const unregister = registerTeardown(() => rmSync(dir, { recursive: true, force: true }));
-  try {
-    await run([process.execPath, join(ROOT, 'scripts/build.mjs'), '--out', dir, 'helper']);
-  } catch (err) {
-    unregister();
-    throw err;
-  }
-  return { path: join(dir, 'palisaded.cjs'), dispose: async () => { unregister(); await rm(dir, { recursive: true, force: true }); } };
-}
 
 /**
  * Replaces the stack's helper with `node BUNDLE` (same policy, bus and namespace); resolves with
  * its pid once it serves. The stack then owns it: stack.stopHelper() and stack.stop() end it.
+ * No poll interval means the helper's own default, as installed.
  */
 export async function startBundledHelper(stack: Stack, bundle: HelperBundle, pollIntervalMs: number | undefined): Promise<number> {
   await stack.stopHelper('SIGTERM');
-  const tmp = join(stack.dir, 'tmp');
-  await mkdir(tmp, { recursive: true });
-  // No --poll-interval: the helper's own default, as installed.
-  const poll = pollIntervalMs === undefined ? [] : ['--poll-interval', String(pollIntervalMs)];
-  const argv = [process.execPath, bundle.path, '--policy', stack.policyPath, ...poll];
-  const child = stack.lab.spawn('host', argv, { env: stack.bus.env({ TMPDIR: tmp }) });
-  stack.helper = child;
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const rl = createInterface({ input: child.stderr as NodeJS.ReadableStream });
-    rl.on('line', (line) => {
-      log += `${line}\n`;
-      if (line.includes('serving org.palisade.Firewall1')) resolve();
-    });
-    child.once('exit', (code, signal) => reject(new Error(`palisaded exited (${code ?? signal}) before serving:\n${log}`)));
-  });
-  if (child.pid === undefined) throw new Error('palisaded has no pid');
-  return child.pid;
+  await stack.startHelper({ bundle: bundle.path, pollIntervalMs: pollIntervalMs ?? 'default' });
+  const pid = stack.helper?.pid;
+  if (pid === undefined) throw new Error('palisaded has no pid');
+  return pid;
 }
 
 /** Clock ticks per second, the unit of utime and stime in /proc/PID/stat. */

@@ -2,9 +2,10 @@
 // start per change, which in a process of the helper's size is most of a rule change's time
 // (bench/findings.md); libnftables takes the same JSON and nft syntax and answers with the
 // same text, as firewalld uses it. koffi calls it without a compiled binding of our own.
-// koffi's module is one CommonJS object whose names Node cannot see from ESM: take it whole.
-import koffi from 'koffi';
+import type * as KoffiModule from 'koffi';
 import type { NftOutcome, NftRun, NftRunner } from './nft-runner';
+
+type Koffi = typeof KoffiModule;
 
 /** From <nftables/libnftables.h>. */
 const NFT_CTX_DEFAULT = 0;
@@ -16,7 +17,7 @@ interface Bindings {
   setDryRun(ctx: unknown, dryRun: boolean): void;
   outputBuffer(ctx: unknown): string | null;
   errorBuffer(ctx: unknown): string | null;
-  runCommands: ReturnType<ReturnType<typeof koffi.load>['func']>;
+  runCommands: ReturnType<ReturnType<Koffi['load']>['func']>;
 }
 
 export class Libnftables implements NftRunner {
@@ -26,8 +27,14 @@ export class Libnftables implements NftRunner {
 
   private constructor(private readonly lib: Bindings) {}
 
-  /** Loads libnftables.so.1 and makes a context; throws with the reason when it cannot. */
-  static open(): Libnftables {
+  /**
+   * Loads koffi and libnftables.so.1 and makes a context; throws with the reason when it cannot.
+   * koffi is imported here, not at the top: its native part fails to load on a platform it has
+   * no build for, and the helper must still start then (with the nft command).
+   */
+  static async open(): Promise<Libnftables> {
+    // koffi's module is one CommonJS object whose names Node cannot see from ESM: take it whole.
+    const koffi = ((await import('koffi')) as unknown as { default: Koffi }).default;
     const lib = koffi.load('libnftables.so.1');
     const newContext = lib.func('void *nft_ctx_new(uint32_t flags)');
     const bufferOutput = lib.func('int nft_ctx_buffer_output(void *ctx)');

@@ -24,9 +24,9 @@ export interface NftAdapterOptions {
  * The helper's way to nftables: libnftables in its own process, or the nft command when the
  * library cannot be loaded (told to `log`, with the reason).
  */
-export function openNftRunner(log: (message: string) => void): NftRunner {
+export async function openNftRunner(log: (message: string) => void): Promise<NftRunner> {
   try {
-    return Libnftables.open();
+    return await Libnftables.open();
   } catch (err) {
     log(`palisaded: libnftables could not be loaded (${(err as Error).message}); running the nft command instead`);
     return new NftProcess();

@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<void> {
   // here. What the firewall announces while it starts is held until the service is on the bus.
   const link: { service?: FirewallService } = {};
   const early: (() => void)[] = [];
-  const kernel = new NftAdapter({ runner: openNftRunner(log) });
+  const kernel = new NftAdapter({ runner: await openNftRunner(log) });
   const firewall = new Firewall({
     kernel,
     store: new PolicyStore(values.policy, { warn: (message) => log(`palisaded: ${message}`) }),

@@ -11,7 +11,7 @@ import type { NftRun } from '../../electron/helper/nft-runner';
 
 const send = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
-const runner = Libnftables.open();
+const runner = await Libnftables.open();
 send({ ready: true });
 createInterface({ input: process.stdin }).on('line', (line) => {
   const { id, run } = JSON.parse(line) as { id: number; run: NftRun };

@@ -116,10 +116,15 @@ export class Stack {
     }
   }
 
-  /** Starts palisaded in the lab's host namespace; resolves once it serves on the bus. */
-  async startHelper(): Promise<void> {
-    const poll = this.pollIntervalMs === 'default' ? [] : ['--poll-interval', String(this.pollIntervalMs)];
-    const argv = [process.execPath, ...this.nodeArgs, '--import', 'tsx', path('electron/helper/run.ts'), '--policy', this.policyPath, ...poll, ...this.helperArgs];
+  /**
+   * Starts palisaded in the lab's host namespace, from the source or from a built `bundle`
+   * (test/support/helper-bundle.ts); resolves once it serves on the bus.
+   */
+  async startHelper(opts: { bundle?: string; pollIntervalMs?: number | 'default' } = {}): Promise<void> {
+    const interval = opts.pollIntervalMs ?? this.pollIntervalMs;
+    const poll = interval === 'default' ? [] : ['--poll-interval', String(interval)];
+    const program = opts.bundle ? [opts.bundle] : ['--import', 'tsx', path('electron/helper/run.ts')];
+    const argv = [process.execPath, ...this.nodeArgs, ...program, '--policy', this.policyPath, ...poll, ...this.helperArgs];
     // The helper's temporary files (nft transactions) stay inside the stack, even if it is killed.
     const tmp = join(this.dir, 'tmp');
     await mkdir(tmp, { recursive: true });
