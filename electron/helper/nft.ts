@@ -80,22 +80,20 @@ export class NftAdapter {
 
   /** Palisade's table as the kernel holds it, or null when there is none. */
   async readTable(): Promise<NftListing | null> {
-    const res = await this.runner.run({ commands: `list table ${TABLE_FAMILY} ${TABLE_NAME}`, json: true, dryRun: false });
-    if (!res.ok) {
-      if (/No such file or directory/.test(res.error)) return null;
-      throw new NftError('list', res.error);
-    }
-    return JSON.parse(res.output) as NftListing;
+    const output = await this.listTable(true);
+    return output === null ? null : (JSON.parse(output) as NftListing);
   }
 
   /** The table in nft's text syntax, for people to read (`palisade ruleset`). */
-  async readTableText(): Promise<string | null> {
-    const res = await this.runner.run({ commands: `list table ${TABLE_FAMILY} ${TABLE_NAME}`, json: false, dryRun: false });
-    if (!res.ok) {
-      if (/No such file or directory/.test(res.error)) return null;
-      throw new NftError('list', res.error);
-    }
-    return res.output;
+  readTableText(): Promise<string | null> {
+    return this.listTable(false);
+  }
+
+  private async listTable(json: boolean): Promise<string | null> {
+    const res = await this.runner.run({ commands: `list table ${TABLE_FAMILY} ${TABLE_NAME}`, json, dryRun: false });
+    if (res.ok) return res.output;
+    if (/No such file or directory/.test(res.error)) return null;
+    throw new NftError('list', res.error);
   }
 
   /** Removes Palisade's table, if present; nothing else. */

@@ -26,12 +26,13 @@ export const portRuleMaps = (p: ProfileName) => ({
 });
 
 type MapKind = 'listening' | 'always';
-type MapShape = 'ports' | 'ranges';
+/** What a map holds: single ports (a hash map) or port ranges (an interval map). */
+type MapHolds = 'ports' | 'ranges';
 const MAP_KINDS: readonly MapKind[] = ['listening', 'always'];
-const MAP_SHAPES: readonly MapShape[] = ['ports', 'ranges'];
+const MAP_HOLDS: readonly MapHolds[] = ['ports', 'ranges'];
 
 /** Which of a kind's two maps a rule's elements go to. */
-const shapeOfRule = (r: PortRule): MapShape => (r.ports.from === r.ports.to ? 'ports' : 'ranges');
+const heldIn = (r: PortRule): MapHolds => (r.ports.from === r.ports.to ? 'ports' : 'ranges');
 
 /** A rule's counter object is named like its rule comment, so hit counts and carry-over read both alike. */
 export const portRuleCounter = (id: string) => ruleComment('port', id);
@@ -146,7 +147,7 @@ export function portMapRules(p: ProfileName, chain: string, listenerPresent: Nft
 /** Everything the maps need: one counter object per mapped rule, then the maps of every profile. */
 export interface PortMapContents {
   counters: string[];
-  maps: { name: string; profile: ProfileName; kind: MapKind; shape: MapShape; elem: NftExpression[]; keys: string[]; ruleIds: string[] }[];
+  maps: { name: string; profile: ProfileName; kind: MapKind; holds: MapHolds; elem: NftExpression[]; keys: string[]; ruleIds: string[] }[];
 }
 
 export function portMapContents(split: Record<ProfileName, ProfilePortRules>): PortMapContents {
@@ -154,9 +155,9 @@ export function portMapContents(split: Record<ProfileName, ProfilePortRules>): P
   const maps = PROFILE_NAMES.flatMap((p) => {
     const names = portRuleMaps(p);
     for (const r of [...split[p].listening, ...split[p].always]) counters.add(portRuleCounter(r.id));
-    return MAP_KINDS.flatMap((kind) => MAP_SHAPES.map((shape) => {
-      const rules = split[p][kind].filter((r) => shapeOfRule(r) === shape);
-      return { name: names[kind][shape], profile: p, kind, shape, elem: mapElements(rules), keys: elementKeys(rules), ruleIds: rules.map((r) => r.id) };
+    return MAP_KINDS.flatMap((kind) => MAP_HOLDS.map((holds) => {
+      const rules = split[p][kind].filter((r) => heldIn(r) === holds);
+      return { name: names[kind][holds], profile: p, kind, holds, elem: mapElements(rules), keys: elementKeys(rules), ruleIds: rules.map((r) => r.id) };
     }));
   });
   return { counters: [...counters].sort(), maps };
@@ -166,8 +167,8 @@ export function portMapContents(split: Record<ProfileName, ProfilePortRules>): P
 export function portMapCommands(contents: PortMapContents): NftCommand[] {
   return [
     ...contents.counters.map((name): NftCommand => ({ add: { counter: { ...table, name } } })),
-    ...contents.maps.map(({ name, shape, elem }): NftCommand => ({
-      add: { map: { ...table, name, type: MAP_TYPE, map: 'counter', ...(shape === 'ranges' ? { flags: ['interval'] } : {}), ...(elem.length ? { elem } : {}) } },
+    ...contents.maps.map(({ name, holds, elem }): NftCommand => ({
+      add: { map: { ...table, name, type: MAP_TYPE, map: 'counter', ...(holds === 'ranges' ? { flags: ['interval'] } : {}), ...(elem.length ? { elem } : {}) } },
     })),
   ];
 }

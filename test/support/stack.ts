@@ -39,6 +39,8 @@ export interface StackOptions {
   helperArgs?: string[];
   /** Node options for the helper's process (e.g. --cpu-prof when profiling a benchmark). */
   nodeArgs?: string[];
+  /** Run this built palisaded.cjs (test/support/helper-bundle.ts) instead of the source. */
+  helperBundle?: string;
 }
 
 let cliBundle: Promise<string> | undefined;
@@ -107,7 +109,7 @@ export class Stack {
       const dir = await mkdtemp(join(tmpdir(), 'palisade-stack-'));
       const stack = new Stack(lab, bus, dir, nm, opts.pollIntervalMs ?? 100, opts.helperArgs ?? [], opts.nodeArgs ?? []);
       if (opts.policy) await writeFile(stack.policyPath, JSON.stringify(opts.policy, null, 2));
-      await stack.startHelper();
+      await stack.startHelper(opts.helperBundle ? { bundle: opts.helperBundle } : {});
       return stack;
     } catch (err) {
       await bus?.stop();

@@ -17,12 +17,13 @@ async function freshBundle(): Promise<HelperBundle> {
   return bundle;
 }
 
+/** The helper's last start-up line: it says how nft is run. */
+const startedLine = (log: string) => log.split('\n').filter((l) => l.includes('serving org.palisade.Firewall1')).pop();
+
 /** Starts `bundle`'s helper, adds an allow rule for `port` over D-Bus; its log and the kernel's port map after. */
 async function ruleChangeThroughBundle(bundle: HelperBundle, port: number): Promise<{ log: string; inKernel: string }> {
-  const stack = await Stack.start({ links: 1 });
+  const stack = await Stack.start({ links: 1, helperBundle: bundle.path });
   try {
-    await stack.stopHelper('SIGTERM');
-    await stack.startHelper({ bundle: bundle.path });
     const client = await stack.client();
     try {
       await client.call('ChangePolicy', { edits: [{ op: 'addPortRule', rule: { action: 'allow', protocol: 'tcp', ports: { from: port, to: port }, profiles: ['private', 'public'] } }] });
@@ -38,8 +39,7 @@ async function ruleChangeThroughBundle(bundle: HelperBundle, port: number): Prom
 describe('the helper as installed', () => {
   it('changes the kernel through libnftables, in its own process', async () => {
     const { log, inKernel } = await ruleChangeThroughBundle(await freshBundle(), 45_001);
-    const started = log.split('\n').filter((l) => l.includes('serving org.palisade.Firewall1')).pop();
-    expect(started).toContain('ruleset applied through libnftables, in process');
+    expect(startedLine(log)).toContain('ruleset applied through libnftables, in process');
     expect(log).not.toContain('libnftables could not be loaded');
     expect(inKernel).toMatch(/tcp \. 45001 : "palisade:port:/);
   });
@@ -49,7 +49,7 @@ describe('the helper as installed', () => {
     await rm(join(dirname(bundle.path), 'node_modules', 'koffi'), { recursive: true, force: true });
     const { log, inKernel } = await ruleChangeThroughBundle(bundle, 45_002);
     expect(log).toMatch(/palisaded: libnftables could not be loaded \(.*koffi.*\); running the nft command instead/);
-    expect(log.split('\n').filter((l) => l.includes('serving org.palisade.Firewall1')).pop()).toContain('ruleset applied through the nft command');
+    expect(startedLine(log)).toContain('ruleset applied through the nft command');
     expect(inKernel).toMatch(/tcp \. 45002 : "palisade:port:/);
   });
 });

@@ -15,7 +15,6 @@ import { Decisions, RowCache, selectRows, type Decide, type Decision, type Kind,
 import { HEADER_HEIGHT, useVirtualRows } from './activity/virtual-rows';
 import './activity/sockets-table.css';
 
-/** Every row is this tall (two lines of text); the virtualiser relies on it. */
 const REFRESH_MS = 2000;
 const SEARCH_DELAY_MS = 200;
 /** Scrolling counts as over this long after the last scroll event. */

@@ -9,7 +9,6 @@ import type { DropEntry } from '../../../../shared/runtime/droplog';
 import { HEADER_HEIGHT, ROW_HEIGHT, useVirtualRows } from './virtual-rows';
 import { DropRowCache, selectDrops, type DropDirection, type DropProtocol, type DropRow } from './drops';
 
-/** Every row is this tall (up to two lines of "decided by"); the virtualiser relies on it. */
 const SEARCH_DELAY_MS = 200;
 
 const COLUMNS = [

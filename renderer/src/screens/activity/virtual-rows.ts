@@ -3,7 +3,7 @@
 import { useCallback, type RefObject } from 'react';
 import { useVirtualizer, type VirtualItem } from '@tanstack/react-virtual';
 
-/** Heights the tables' CSS gives their rows and header (px). */
+/** Heights the tables' CSS gives their rows (two lines of text) and header (px); the virtualiser relies on them. */
 export const ROW_HEIGHT = 48;
 export const HEADER_HEIGHT = 38;
 
