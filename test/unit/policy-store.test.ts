@@ -250,6 +250,7 @@ describe('save', () => {
     await writeFile(stale, '{"version": 1, "port');
     expect(await store.load()).toEqual({ policy: withRule('web', 8080), source: 'file' });
     await store.save(withRule('ssh', 22));
+    await store.settled();
     expect(await tempFilesIn(join(dir, 'etc/palisade'))).toEqual([]);
   });
 });
@@ -374,7 +375,10 @@ describe('crash safety', () => {
 
     // A normal save afterwards cleans up whatever the killed writers left.
     for (const lane of lanes) {
-      await new PolicyStore(lane.target).save(withRule('after', 443));
+      // save() resolves once the main file is written; the last good copy follows, so wait for it.
+      const store = new PolicyStore(lane.target);
+      await store.save(withRule('after', 443));
+      await store.settled();
       expect(await tempFilesIn(join(lane.target, '..'))).toEqual([]);
     }
   }, 120_000);
